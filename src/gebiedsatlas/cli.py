@@ -1,0 +1,107 @@
+"""The ``gebiedsatlas`` command: a thin layer over the packages that do the work."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from gebiedsatlas.config import Settings
+from gebiedsatlas.errors import InputError
+
+app = typer.Typer(help="Gebiedsatlas: de gezamenlijke gebiedsatlas van de New Town Alliantie.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+console = Console()
+
+
+@app.command("import")
+def import_data(
+    data_dir: Annotated[Path | None, typer.Option(help="map met de gebundelde gegevens")] = None,
+) -> None:
+    """Laad de gebundelde gegevens (CBS, Leefbaarometer, grenzen) in de database."""
+    from gebiedsatlas.sources.importer import IMPORT_STEPS, import_bundled
+
+    settings = Settings.from_env()
+    with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
+                  console=console) as progress:
+        task = progress.add_task("Importeren", total=IMPORT_STEPS)
+
+        def report(message: str) -> None:
+            progress.update(task, description=message, advance=1)
+
+        try:
+            summary = import_bundled(settings.database_url, data_dir or settings.data_dir, report)
+        except InputError as exc:
+            progress.stop()
+            console.print(f"[red]Import afgebroken, er is niets gewijzigd.[/red]\n{exc}")
+            raise typer.Exit(1) from None
+    _print_summary(summary)
+
+
+def _print_summary(summary: dict) -> None:
+    table = Table(title=f"Import klaar in {summary['seconds']} s")
+    table.add_column("bron")
+    table.add_column("waarden", justify="right")
+    table.add_column("status")
+    table.add_column("perioden / grenzen")
+    for source_id, info in summary["sources"].items():
+        status = ", ".join(f"{k} {v:,}".replace(",", ".") for k, v in info.get("status", {}).items())
+        extra = ", ".join(map(str, info.get("periods", [])))
+        if "geometries" in info:
+            extra = f"{info['geometries']} grenzen"
+        table.add_row(source_id, f"{info.get('observations', 0):,}".replace(",", "."), status, extra)
+    console.print(table)
+    areas = ", ".join(f"{v:,} {k}".replace(",", ".") for k, v in summary["areas"].items())
+    console.print(f"Gebieden: {areas}. Indicatoren: {summary['indicators']}.")
+
+
+@app.command()
+def serve(
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    workers: Annotated[int, typer.Option(help="aantal werkprocessen")] = 1,
+) -> None:
+    """Start de webatlas en de API (http://127.0.0.1:8000)."""
+    import uvicorn
+
+    console.print(f"Gebiedsatlas op http://{host}:{port} (API-documentatie op /docs)")
+    uvicorn.run("gebiedsatlas.web.app:create_app", factory=True, host=host, port=port,
+                workers=workers, log_level="warning")
+
+
+@app.command()
+def migrate() -> None:
+    """Breng het databaseschema naar de nieuwste versie (Alembic)."""
+    from gebiedsatlas.store import db
+
+    settings = Settings.from_env()
+    db.upgrade(settings.database_url)
+    console.print("Schema bijgewerkt.")
+
+
+@app.command()
+def info() -> None:
+    """Toon database, gegevensmap en de laatste import."""
+    from sqlalchemy import select
+
+    from gebiedsatlas.store import db
+    from gebiedsatlas.store.models import ImportRun
+
+    settings = Settings.from_env()
+    console.print(f"Database: {settings.database_url}\nGegevens: {settings.data_dir}")
+    if not db.is_initialised(settings.database_url):
+        console.print("Nog niet geïmporteerd: voer `gebiedsatlas import` uit.")
+        return
+    with db.session_scope(settings.database_url) as session:
+        run = session.scalars(select(ImportRun).order_by(ImportRun.id.desc())).first()
+        if run:
+            console.print(f"Laatste import: {run.finished_at:%d-%m-%Y %H:%M}")
+            _print_summary(run.summary)
+
+
+if __name__ == "__main__":
+    app()

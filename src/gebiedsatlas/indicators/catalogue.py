@@ -1,0 +1,270 @@
+"""The indicator catalogue: a YAML file that a domain expert can read and extend.
+
+``load_catalogue()`` validates the file and returns typed, immutable objects; errors name the field.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import StrEnum
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from gebiedsatlas.errors import InputError
+
+CATALOGUE_PATH = Path(__file__).resolve().parent / "catalogue.yaml"
+
+
+class Direction(StrEnum):
+    HIGHER_IS_BETTER = "higher_is_better"
+    HIGHER_IS_WORSE = "higher_is_worse"
+    NEUTRAL = "neutral"
+
+    @property
+    def sign(self) -> int:
+        """+1 when higher is better, -1 when higher is worse, 0 when neutral."""
+        return {"higher_is_better": 1, "higher_is_worse": -1, "neutral": 0}[self.value]
+
+    @property
+    def label(self) -> str:
+        return {
+            "higher_is_better": "hoger is beter",
+            "higher_is_worse": "hoger is slechter",
+            "neutral": "neutraal",
+        }[self.value]
+
+
+class AggregationMethod(StrEnum):
+    SUM = "sum"
+    WEIGHTED_MEAN = "weighted_mean"
+    RATIO = "ratio"
+    NONE = "none"
+
+
+@dataclass(frozen=True)
+class AggregationRule:
+    """How the values of several areas combine into the value of their union."""
+
+    method: AggregationMethod
+    weight: str | None = None
+    numerator: str | None = None
+    denominator: str | None = None
+    scale: float = 1.0
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Indicator ids this rule reads besides the indicator itself."""
+        return tuple(i for i in (self.weight, self.numerator, self.denominator) if i)
+
+    def describe(self) -> str:
+        """A Dutch sentence for the method page and derived-value notes."""
+        if self.method is AggregationMethod.SUM:
+            return "som van de deelgebieden"
+        if self.method is AggregationMethod.WEIGHTED_MEAN:
+            return f"gemiddelde gewogen naar {self.weight}"
+        if self.method is AggregationMethod.RATIO:
+            return f"{self.numerator} / {self.denominator} × {self.scale:g}, opnieuw berekend uit de sommen"
+        return "niet op te tellen"
+
+    def as_dict(self) -> dict:
+        return {
+            k: v
+            for k, v in {
+                "method": self.method.value,
+                "weight": self.weight,
+                "numerator": self.numerator,
+                "denominator": self.denominator,
+                "scale": self.scale if self.method is AggregationMethod.RATIO else None,
+            }.items()
+            if v is not None
+        }
+
+
+@dataclass(frozen=True)
+class ComputeRule:
+    """Derive a share from two other indicators of the same area and period."""
+
+    numerator: str
+    denominator: str
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
+class SourceColumn:
+    source: str
+    column: str
+
+
+@dataclass(frozen=True)
+class SourceInfo:
+    id: str
+    publisher: str
+    title: str
+    licence: str
+    attribution: str
+    table_id: str | None = None
+    year: int | None = None
+    url: str | None = None
+    description: str | None = None
+
+
+@dataclass(frozen=True)
+class IndicatorDef:
+    id: str
+    label: str
+    description: str
+    theme: str
+    unit: str
+    direction: Direction
+    decimals: int
+    aggregation: AggregationRule
+    columns: tuple[SourceColumn, ...] = ()
+    compute: ComputeRule | None = None
+
+
+@dataclass(frozen=True)
+class Catalogue:
+    themes: dict[str, str]
+    sources: dict[str, SourceInfo]
+    indicators: dict[str, IndicatorDef] = field(default_factory=dict)
+
+    def __getitem__(self, indicator_id: str) -> IndicatorDef:
+        return self.indicators[indicator_id]
+
+    def __contains__(self, indicator_id: object) -> bool:
+        return indicator_id in self.indicators
+
+    def columns_of(self, source_id: str) -> dict[str, str]:
+        """Source column -> indicator id for one source."""
+        return {
+            c.column: ind.id
+            for ind in self.indicators.values()
+            for c in ind.columns
+            if c.source == source_id
+        }
+
+    def by_theme(self) -> dict[str, list[IndicatorDef]]:
+        grouped: dict[str, list[IndicatorDef]] = {t: [] for t in self.themes}
+        for ind in self.indicators.values():
+            grouped[ind.theme].append(ind)
+        return {t: inds for t, inds in grouped.items() if inds}
+
+
+_REQUIRED = ("id", "label", "theme", "unit", "direction", "aggregation")
+
+
+def _parse_aggregation(raw: object, file: str, where: str) -> AggregationRule:
+    if isinstance(raw, str):
+        raw = {"method": raw}
+    if not isinstance(raw, dict) or "method" not in raw:
+        raise InputError(file, "ongeldige aggregatieregel", column=f"{where}.aggregation",
+                         expected="sum, none of {method: ...}", found=raw)
+    try:
+        method = AggregationMethod(raw["method"])
+    except ValueError:
+        raise InputError(file, "onbekende aggregatiemethode", column=f"{where}.aggregation.method",
+                         expected=", ".join(m.value for m in AggregationMethod),
+                         found=raw["method"]) from None
+    rule = AggregationRule(
+        method=method,
+        weight=raw.get("weight"),
+        numerator=raw.get("numerator"),
+        denominator=raw.get("denominator"),
+        scale=float(raw.get("scale", 1.0)),
+    )
+    if method is AggregationMethod.WEIGHTED_MEAN and not rule.weight:
+        raise InputError(file, "gewogen gemiddelde zonder gewicht",
+                         column=f"{where}.aggregation.weight", expected="een indicator-id")
+    if method is AggregationMethod.RATIO and not (rule.numerator and rule.denominator):
+        raise InputError(file, "verhouding zonder teller of noemer",
+                         column=f"{where}.aggregation", expected="numerator en denominator")
+    return rule
+
+
+def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
+    """Validate a catalogue document; every error names the field that is wrong."""
+    themes = {str(k): str(v) for k, v in (data.get("themes") or {}).items()}
+    sources = {}
+    for source_id, raw in (data.get("sources") or {}).items():
+        for key in ("publisher", "title", "licence", "attribution"):
+            if not raw.get(key):
+                raise InputError(file, "bron mist een verplicht veld",
+                                 column=f"sources.{source_id}.{key}", expected="een waarde")
+        sources[source_id] = SourceInfo(id=source_id, **raw)
+    indicators: dict[str, IndicatorDef] = {}
+    for index, raw in enumerate(data.get("indicators") or []):
+        where = f"indicators[{index}]"
+        for key in _REQUIRED:
+            if key not in raw:
+                raise InputError(file, "indicator mist een verplicht veld",
+                                 column=f"{where}.{key}", expected="een waarde")
+        ind_id = raw["id"]
+        where = f"indicators[{ind_id}]"
+        if ind_id in indicators:
+            raise InputError(file, "indicator-id komt twee keer voor", column=f"{where}.id")
+        if raw["theme"] not in themes:
+            raise InputError(file, "onbekend thema", column=f"{where}.theme",
+                             expected=", ".join(themes), found=raw["theme"])
+        try:
+            direction = Direction(raw["direction"])
+        except ValueError:
+            raise InputError(file, "onbekende richting", column=f"{where}.direction",
+                             expected=", ".join(d.value for d in Direction),
+                             found=raw["direction"]) from None
+        columns = []
+        for c in raw.get("columns") or []:
+            if c.get("source") not in sources:
+                raise InputError(file, "kolom verwijst naar een onbekende bron",
+                                 column=f"{where}.columns", expected=", ".join(sources),
+                                 found=c.get("source"))
+            columns.append(SourceColumn(source=c["source"], column=c["column"]))
+        compute = None
+        if raw.get("compute"):
+            compute = ComputeRule(
+                numerator=raw["compute"]["numerator"],
+                denominator=raw["compute"]["denominator"],
+                scale=float(raw["compute"].get("scale", 1.0)),
+            )
+        unit = str(raw["unit"])
+        indicators[ind_id] = IndicatorDef(
+            id=ind_id,
+            label=raw["label"],
+            description=str(raw.get("description", "")).strip(),
+            theme=raw["theme"],
+            unit=unit,
+            direction=direction,
+            decimals=int(raw.get("decimals", 1 if unit == "%" else 0)),
+            aggregation=_parse_aggregation(raw["aggregation"], file, where),
+            columns=tuple(columns),
+            compute=compute,
+        )
+    # References between indicators must resolve.
+    for ind in indicators.values():
+        refs = list(ind.aggregation.inputs)
+        if ind.compute:
+            refs += [ind.compute.numerator, ind.compute.denominator]
+        for ref in refs:
+            if ref not in indicators:
+                raise InputError(file, "verwijzing naar een onbekende indicator",
+                                 column=f"indicators[{ind.id}]", expected="een bestaand indicator-id",
+                                 found=ref)
+    return Catalogue(themes=themes, sources=sources, indicators=indicators)
+
+
+def load_catalogue_file(path: Path) -> Catalogue:
+    with path.open(encoding="utf-8") as fh:
+        try:
+            data = yaml.safe_load(fh)
+        except yaml.YAMLError as exc:
+            mark = getattr(exc, "problem_mark", None)
+            raise InputError(str(path), f"geen geldige YAML: {getattr(exc, 'problem', exc)}",
+                             row=mark.line + 1 if mark else None) from None
+    return parse_catalogue(data, file=str(path))
+
+
+@lru_cache(maxsize=1)
+def load_catalogue() -> Catalogue:
+    """The catalogue that ships with the package."""
+    return load_catalogue_file(CATALOGUE_PATH)

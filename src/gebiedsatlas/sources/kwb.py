@@ -1,0 +1,155 @@
+"""CBS Kerncijfers wijken en buurten (KWB), the 2022 and 2024 editions as bundled in ``data/cbs``.
+
+The 2022 files come from tmap's redistribution (gemeenten and wijken, percentages); the 2024 files
+from CBS table 85984NED (gemeenten, wijken, buurten; counts). Which column feeds which indicator is
+declared in the indicator catalogue, not here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level, level_of, parent_code_of
+from gebiedsatlas.errors import InputError
+from gebiedsatlas.indicators.catalogue import Catalogue
+from gebiedsatlas.sources.records import AreaRecord, ObservationRecord, SourceBatch
+from gebiedsatlas.sources.tables import read_rows, require_code
+from gebiedsatlas.sources.values import Status, parse_value
+
+# tmap gives CBS's "mate van stedelijkheid" in English words; CBS's classes are 1..5.
+URBANITY_CLASSES = {
+    "extremely urbanised": 1.0,
+    "strongly urbanised": 2.0,
+    "moderately urbanised": 3.0,
+    "hardly urbanised": 4.0,
+    "not urbanised": 5.0,
+}
+
+
+def _observations(
+    path: Path,
+    line: int,
+    row: dict[str, str],
+    code: str,
+    columns: dict[str, str],
+    source_id: str,
+    period: int,
+) -> list[ObservationRecord]:
+    records = []
+    for column, indicator_id in columns.items():
+        raw = row[column]
+        if column == "urbanity" and raw.strip():
+            if raw.strip() not in URBANITY_CLASSES:
+                raise InputError(str(path), "onbekende stedelijkheidsklasse", row=line, column=column,
+                                 expected=", ".join(URBANITY_CLASSES), found=raw)
+            value, status = URBANITY_CLASSES[raw.strip()], Status.OBSERVED
+        else:
+            value, status = parse_value(raw, file=str(path), row=line, column=column)
+        records.append(ObservationRecord(code, indicator_id, period, value, status, source_id, period))
+    return records
+
+
+def read_kwb2022(data_dir: Path, catalogue: Catalogue) -> SourceBatch:
+    """Provinces, gemeenten and wijken with their 2022 figures."""
+    source_id, period = "cbs-kwb-2022", 2022
+    batch = SourceBatch(source_id)
+    columns = catalogue.columns_of(source_id)
+
+    provinces_path = data_dir / "cbs" / "kwb2022_provincies_nl.csv"
+    province_code_by_name = {}
+    for line, row in read_rows(provinces_path, ["code", "name"]):
+        code = require_code(row["code"], file=provinces_path, row=line, column="code",
+                            prefix="PV", length=4)
+        province_code_by_name[row["name"]] = code
+        batch.areas.append(AreaRecord(code, Level.PROVINCIE, row["name"], NETHERLANDS_CODE, period))
+    batch.files.append(str(provinces_path))
+
+    for filename, prefix, length in (
+        ("kwb2022_gemeenten_nl.csv", "GM", 6),
+        ("kwb2022_wijken_nl.csv", "WK", 8),
+    ):
+        path = data_dir / "cbs" / filename
+        for line, row in read_rows(path, ["code", "name", "province", *columns]):
+            code = require_code(row["code"], file=path, row=line, column="code",
+                                prefix=prefix, length=length)
+            if prefix == "GM":
+                if row["province"] not in province_code_by_name:
+                    raise InputError(str(path), "onbekende provincie", row=line, column="province",
+                                     expected=", ".join(province_code_by_name), found=row["province"])
+                parent = province_code_by_name[row["province"]]
+            else:
+                parent = parent_code_of(code)
+            batch.areas.append(AreaRecord(code, level_of(code), row["name"].strip(), parent, period))
+            batch.observations += _observations(path, line, row, code, columns, source_id, period)
+        batch.files.append(str(path))
+    return batch
+
+
+def read_kwb2024(data_dir: Path, catalogue: Catalogue, names_2022: dict[str, str],
+                 province_of: dict[str, str]) -> SourceBatch:
+    """Gemeenten, wijken and buurten with their 2024 figures (CBS 85984NED).
+
+    The 2024 gemeente/wijk file has no names: gemeente names come from the buurt file, wijk names
+    from 2022 where the code is unchanged. ``province_of`` gives each gemeente's provincie.
+    """
+    source_id, period = "cbs-kwb-2024", 2024
+    batch = SourceBatch(source_id)
+    columns = catalogue.columns_of(source_id)
+    cbs = data_dir / "cbs"
+
+    buurt_path = cbs / "kwb2024_85984NED_buurten_nl.csv"
+    buurt_columns = {c: i for c, i in columns.items() if c in _header(buurt_path)}
+    gemeente_names: dict[str, str] = {}
+    buurt_rows = []
+    for line, row in read_rows(buurt_path, ["WijkenEnBuurten", "gm_code", "Gemeentenaam_1",
+                                            "buurtnaam", *buurt_columns]):
+        code = require_code(row["WijkenEnBuurten"], file=buurt_path, row=line,
+                            column="WijkenEnBuurten", prefix="BU", length=10)
+        gemeente_names[row["gm_code"]] = row["Gemeentenaam_1"].strip()
+        buurt_rows.append((line, row, code))
+
+    names_path = cbs / "kwb2024_85984NED_buurtcodes_namen.csv"
+    for line, row in read_rows(names_path, ["buurtcode", "buurtnaam"]):
+        code = require_code(row["buurtcode"], file=names_path, row=line, column="buurtcode",
+                            prefix="BU", length=10)
+        batch.areas.append(AreaRecord(code, Level.BUURT, row["buurtnaam"].strip(),
+                                      parent_code_of(code), period))
+
+    gw_path = cbs / "kwb2024_85984NED_gemeenten_wijken_nl.csv"
+    gw_columns = {c: i for c, i in columns.items() if c in _header(gw_path)}
+    for line, row in read_rows(gw_path, ["code", "soort", *gw_columns]):
+        soort = row["soort"].strip()
+        if soort == "Gemeente":
+            code = require_code(row["code"], file=gw_path, row=line, column="code",
+                                prefix="GM", length=6)
+            if code not in province_of:
+                raise InputError(str(gw_path), "provincie van gemeente onbekend", row=line,
+                                 column="code", expected="een gemeente uit 2022 of het supplement",
+                                 found=code)
+            name = gemeente_names.get(code) or names_2022.get(code) or code
+            batch.areas.append(AreaRecord(code, Level.GEMEENTE, name, province_of[code], period))
+        elif soort == "Wijk":
+            code = require_code(row["code"], file=gw_path, row=line, column="code",
+                                prefix="WK", length=8)
+            gemeente = parent_code_of(code)
+            name = names_2022.get(code) or (
+                f"{gemeente_names.get(gemeente, gemeente)} wijk {code[-2:]}"
+            )
+            batch.areas.append(AreaRecord(code, Level.WIJK, name, gemeente, period))
+        else:
+            raise InputError(str(gw_path), "onbekend soort gebied", row=line, column="soort",
+                             expected="Gemeente of Wijk", found=row["soort"])
+        batch.observations += _observations(gw_path, line, row, code, gw_columns, source_id, period)
+
+    for line, row, code in buurt_rows:
+        batch.observations += _observations(buurt_path, line, row, code, buurt_columns,
+                                            source_id, period)
+    batch.files += [str(gw_path), str(buurt_path), str(names_path)]
+    return batch
+
+
+def _header(path: Path) -> list[str]:
+    if not path.exists():
+        raise InputError(str(path), "bestand ontbreekt")
+    with path.open(encoding="utf-8-sig") as fh:
+        return fh.readline().strip().split(",")

@@ -1,0 +1,1 @@
+"""Store: the relational schema (SQLAlchemy 2), its Alembic migrations and session handling."""

@@ -1,0 +1,1 @@
+"""Web: the JSON API and the server-rendered atlas (FastAPI + Jinja2)."""

@@ -1,0 +1,33 @@
+"""The FastAPI application: API, pages and static files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.middleware.gzip import GZipMiddleware
+from fastapi.staticfiles import StaticFiles
+
+from gebiedsatlas import __version__
+from gebiedsatlas.config import Settings
+from gebiedsatlas.web import api
+
+STATIC_DIR = Path(__file__).resolve().parent / "static"
+
+
+def create_app(settings: Settings | None = None) -> FastAPI:
+    settings = settings or Settings.from_env()
+    app = FastAPI(
+        title="Gebiedsatlas API",
+        version=__version__,
+        description=(
+            "Cijfers per gemeente, wijk en buurt voor de New Town Alliantie. Elke tabel is ook "
+            "als CSV te downloaden met `?format=csv` of `?format=csv-nl` (Excel NL). "
+            "Bron: CBS, CC BY 4.0; Leefbaarometer 3.0, Ministerie van BZK."
+        ),
+    )
+    app.state.settings = settings
+    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.include_router(api.router)
+    return app

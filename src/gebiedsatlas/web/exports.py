@@ -1,0 +1,60 @@
+"""Tables as CSV: plain CSV and the Dutch-Excel dialect, always with the source attribution.
+
+- ``csv``: comma-separated, decimal point, UTF-8.
+- ``csv-nl``: semicolon-separated, decimal comma, UTF-8 with a byte-order mark so Excel in a Dutch
+  locale opens it correctly.
+
+A value without a number stays an empty cell next to its status; it never becomes 0.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import math
+from collections.abc import Iterable, Sequence
+
+from fastapi import HTTPException
+from fastapi.responses import Response
+
+FORMATS = ("json", "csv", "csv-nl")
+
+
+def _cell(value: object, decimal_comma: bool) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, float):
+        text = repr(round(value, 10)) if not value.is_integer() else str(int(value))
+        return text.replace(".", ",") if decimal_comma else text
+    if isinstance(value, list | tuple):
+        return "|".join(str(v) for v in value)
+    return str(value)
+
+
+def to_csv(rows: Iterable[dict], columns: Sequence[str], *, dialect: str,
+           attribution: str | None = None) -> str:
+    """Render rows as CSV text; ``attribution`` adds a ``bron`` column to every row."""
+    decimal_comma = dialect == "csv-nl"
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if decimal_comma else ",", lineterminator="\r\n")
+    header = list(columns) + (["bron"] if attribution is not None else [])
+    writer.writerow(header)
+    for row in rows:
+        cells = [_cell(row.get(c), decimal_comma) for c in columns]
+        if attribution is not None:
+            cells.append(row.get("bron") or attribution)
+        writer.writerow(cells)
+    text = buffer.getvalue()
+    return ("\ufeff" + text) if decimal_comma else text
+
+
+def csv_response(rows: list[dict], columns: Sequence[str], *, dialect: str, filename: str,
+                 attribution: str | None = None) -> Response:
+    if dialect not in ("csv", "csv-nl"):
+        raise HTTPException(400, f"onbekend formaat {dialect!r}; kies uit {', '.join(FORMATS)}")
+    body = to_csv(rows, columns, dialect=dialect, attribution=attribution)
+    return Response(
+        body.encode("utf-8"),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}.csv"'},
+    )
