@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gebiedsatlas import __version__
 from gebiedsatlas.config import Settings
-from gebiedsatlas.web import api
+from gebiedsatlas.web import api, pages
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -30,4 +30,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
+    app.include_router(pages.router)
     return app
