@@ -1,0 +1,1 @@
+"""Analysis: profiles, comparisons, references, deviations, scores, typology and change signals."""
