@@ -1,0 +1,156 @@
+"""The distribution of one indicator over all areas of a level: histogram bins, summary statistics
+and the top and bottom lists (for the indicator page).
+
+Bins are computed here rather than in the chart, so the chart and its table alternative show the
+same counts. Areas without a number (suppressed, missing) are counted apart, never binned.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.areas.codes import Level
+from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.indicators.catalogue import Catalogue, Direction, IndicatorDef, load_catalogue
+from gebiedsatlas.indicators.values import area_values, available_periods
+from gebiedsatlas.sources.values import Status
+
+LIST_LENGTH = 10
+
+
+class DistributionError(ValueError):
+    """A request that cannot be answered; the message is Dutch and names the field."""
+
+
+@dataclass(frozen=True)
+class AreaValue:
+    code: str
+    name: str
+    value: float
+    parent_code: str | None
+
+
+@dataclass(frozen=True)
+class Bin:
+    lower: float
+    upper: float
+    count: int
+
+
+@dataclass(frozen=True)
+class Distribution:
+    indicator: IndicatorDef
+    level: Level
+    period: int | None
+    periods: tuple[int, ...]  # all periods of the indicator
+    scope: str | None  # parent code or area-set id, None for the whole country
+    values: tuple[AreaValue, ...]  # areas with a number, best first (highest first when neutral)
+    without_value: int  # areas of the level in scope that have no number for this period
+    bins: tuple[Bin, ...]
+    source_ids: tuple[str, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.values)
+
+    @property
+    def top(self) -> tuple[AreaValue, ...]:
+        """The best ``LIST_LENGTH`` by the indicator's direction (the highest when neutral)."""
+        return self.values[:LIST_LENGTH]
+
+    @property
+    def bottom(self) -> tuple[AreaValue, ...]:
+        """The worst ``LIST_LENGTH`` (the lowest when neutral), worst first."""
+        return tuple(reversed(self.values[-LIST_LENGTH:])) if self.values else ()
+
+    def stats(self) -> dict[str, float | None]:
+        numbers = np.array([v.value for v in self.values])
+        if not len(numbers):
+            return {"n": 0, "min": None, "median": None, "mean": None, "max": None}
+        return {"n": len(numbers), "min": float(numbers.min()), "median": float(np.median(numbers)),
+                "mean": float(numbers.mean()), "max": float(numbers.max())}
+
+    def as_dict(self) -> dict:
+        return {
+            "indicator": self.indicator.id, "level": self.level.value, "period": self.period,
+            "periods": list(self.periods), "scope": self.scope, "without_value": self.without_value,
+            "stats": self.stats(),
+            "bins": [{"lower": b.lower, "upper": b.upper, "count": b.count} for b in self.bins],
+            "top": [v.__dict__ for v in self.top], "bottom": [v.__dict__ for v in self.bottom],
+        }
+
+
+def nice_step(span: float, target_bins: int) -> float:
+    """A round bin width (1, 2, 2.5 or 5 × 10^k) giving about ``target_bins`` bins over ``span``."""
+    if span <= 0 or not math.isfinite(span):
+        return 1.0
+    raw = span / max(1, target_bins)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    for factor in (1, 2, 2.5, 5, 10):
+        if raw <= factor * magnitude:
+            return factor * magnitude
+    return 10 * magnitude
+
+
+def histogram(numbers: list[float], target_bins: int | None = None) -> list[Bin]:
+    """Equal-width bins with round edges; the last bin includes its upper edge."""
+    if not numbers:
+        return []
+    lo, hi = min(numbers), max(numbers)
+    if lo == hi:
+        return [Bin(lo, hi, len(numbers))]
+    # About sqrt(n) bins, between 5 and 25: readable for 7 gemeenten and for 14,000 buurten.
+    target = target_bins or max(5, min(25, round(math.sqrt(len(numbers)))))
+    step = nice_step(hi - lo, target)
+    first = math.floor(lo / step)
+    # Edges as multiples of the step, rounded: 3.8 rather than 3.8000000000000003.
+    edges = [round((first + i) * step, 10) for i in range(int(math.ceil(hi / step)) - first + 1)]
+    if edges[-1] < hi:
+        edges.append(round(edges[-1] + step, 10))
+    counts, _ = np.histogram(numbers, bins=edges)
+    return [Bin(float(edges[i]), float(edges[i + 1]), int(counts[i])) for i in range(len(counts))]
+
+
+def indicator_distribution(session: Session, indicator_id: str, level: Level, *, period: int | None = None,
+                           parent: str | None = None, area_set: str | None = None,
+                           catalogue: Catalogue | None = None) -> Distribution:
+    """All areas of ``level`` (in ``parent`` or ``area_set``, else the whole country) for one period
+    (default: the latest in which areas of that level have values)."""
+    catalogue = catalogue or load_catalogue()
+    if indicator_id not in catalogue:
+        raise DistributionError(f"indicator: onbekende indicator {indicator_id!r}")
+    indicator = catalogue[indicator_id]
+    index = area_index(session)
+    if parent is not None and parent not in index.areas:
+        raise DistributionError(f"parent: onbekend gebied {parent!r}")
+    if area_set is not None and area_set not in index.sets:
+        raise DistributionError(f"area_set: onbekende gebiedsset {area_set!r}")
+    periods = tuple(available_periods(session, indicator_id))
+    if period is not None and period not in periods:
+        raise DistributionError(f"period: {period} is niet beschikbaar voor {indicator.label}; kies uit "
+                                + ", ".join(str(p) for p in periods))
+    codes_all = index.at_level(level, parent=parent, area_set=area_set)
+    frame = area_values(session, codes_all, [indicator_id], list(periods))
+    has_number = frame["status"].isin([Status.OBSERVED.value, Status.DERIVED.value]) & frame["value"].notna()
+    if period is None:
+        with_values = sorted(set(frame.loc[has_number, "period"]))
+        period = int(with_values[-1]) if with_values else (periods[-1] if periods else None)
+    scope_codes = index.at_level(level, parent=parent, area_set=area_set, year=period) if period else codes_all
+    in_period = frame[(frame["period"] == period) & has_number]
+    values = [AreaValue(r.area_code, r.area_name, float(r.value), index.areas[r.area_code].parent_code)
+              for r in in_period.itertuples(index=False)]
+    # Best first: descending unless higher is worse; ties by name for a stable list.
+    descending = indicator.direction is not Direction.HIGHER_IS_WORSE
+    values.sort(key=lambda v: (-v.value if descending else v.value, v.name))
+    with_number = {v.code for v in values}
+    return Distribution(
+        indicator=indicator, level=level, period=period, periods=periods,
+        scope=parent or area_set, values=tuple(values),
+        without_value=sum(1 for c in scope_codes if c not in with_number),
+        bins=tuple(histogram([v.value for v in values])),
+        source_ids=tuple(sorted(set(in_period["source_id"].dropna()))),
+    )

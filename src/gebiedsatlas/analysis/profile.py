@@ -1,0 +1,466 @@
+"""Area profiles (gebiedsprofiel): everything the atlas knows about one area, grouped by theme.
+
+For each indicator of the catalogue the profile holds the area's latest value with its status, the
+values of its references at the same period (by default its gemeente, the New Towns together and
+Nederland) with a better/worse mark that follows the indicator's direction, the area's rank among
+its siblings (same parent, same level), the trend series where more than one period exists, and the
+source, method and definition of the figure.
+
+References are pluggable (``Reference``): pass your own list to ``build_profile`` to compare with,
+for example, an area set of the same type. Aggregates of area sets and Nederland are cached per
+import, because computing Nederland for the whole catalogue takes about a second.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import pandas as pd
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
+from gebiedsatlas.areas.index import AreaIndex, AreaInfo, area_index
+from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
+from gebiedsatlas.indicators.catalogue import Catalogue, Direction, IndicatorDef, SourceInfo, load_catalogue
+from gebiedsatlas.indicators.values import area_set_values, area_values, netherlands_values, observations
+from gebiedsatlas.sources.values import Status
+from gebiedsatlas.store.models import ImportRun
+
+# Mark words: the text the interface shows next to a comparison (never colour alone).
+BETTER, WORSE, EQUAL = "beter", "slechter", "gelijk"
+HIGHER, LOWER = "hoger", "lager"
+
+
+@dataclass(frozen=True)
+class Value:
+    """One value of one area (or reference) for one period; ``value`` is None without a number."""
+
+    period: int
+    value: float | None
+    status: str
+    source_id: str | None = None
+    method: str | None = None
+    boundary_year: int | None = None
+
+    @property
+    def has_value(self) -> bool:
+        return self.value is not None and self.status in (Status.OBSERVED.value, Status.DERIVED.value)
+
+    @property
+    def status_label(self) -> str:
+        try:
+            return Status(self.status).label
+        except ValueError:
+            return self.status
+
+    def as_dict(self) -> dict:
+        return {"period": self.period, "value": self.value if self.has_value else None,
+                "status": self.status, "source_id": self.source_id, "method": self.method,
+                "boundary_year": self.boundary_year}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Something to compare an area with: a real area (a gemeente, ``NL01``) or an area set.
+
+    ``loader(session, indicator_ids)`` may be given for references that are neither (e.g. a group
+    computed on the fly); it must return long-form rows like ``indicators.values``.
+    """
+
+    key: str
+    label: str
+    code: str
+    kind: str = "area"  # "area" or "set"
+    loader: Callable[[Session, list[str]], pd.DataFrame] | None = field(default=None, compare=False)
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, "code": self.code, "kind": self.kind}
+
+
+@dataclass(frozen=True)
+class ReferenceComparison:
+    """The value of a reference at the area's period, and how the area compares with it."""
+
+    reference: Reference
+    value: Value | None
+    comparison: str | None  # hoger / lager / gelijk (as displayed, i.e. after rounding)
+    mark: str | None  # beter / slechter / gelijk by the indicator's direction; None when neutral
+
+    def as_dict(self) -> dict:
+        return {"reference": self.reference.as_dict(),
+                "value": self.value.as_dict() if self.value else None,
+                "comparison": self.comparison, "mark": self.mark}
+
+
+@dataclass(frozen=True)
+class SiblingRank:
+    """Rank 1 is the best by the indicator's direction (the highest for neutral indicators)."""
+
+    rank: int
+    of: int
+    period: int
+    level: Level
+    parent_code: str
+    parent_name: str
+    basis: str  # "best" or "highest"
+
+    def as_dict(self) -> dict:
+        return {"rank": self.rank, "of": self.of, "period": self.period, "level": self.level.value,
+                "parent_code": self.parent_code, "parent_name": self.parent_name, "basis": self.basis}
+
+
+@dataclass(frozen=True)
+class TrendSeries:
+    key: str  # "area" or a reference key
+    label: str
+    code: str
+    points: tuple[Value, ...]
+
+    def as_dict(self) -> dict:
+        return {"key": self.key, "label": self.label, "code": self.code,
+                "points": [p.as_dict() for p in self.points]}
+
+
+@dataclass(frozen=True)
+class Figure:
+    """One indicator in the profile."""
+
+    indicator: IndicatorDef
+    current: Value | None
+    references: tuple[ReferenceComparison, ...]
+    rank: SiblingRank | None
+    trend: tuple[TrendSeries, ...]  # empty unless the area has more than one period
+    source: SourceInfo | None
+
+    def as_dict(self) -> dict:
+        ind = self.indicator
+        return {
+            "indicator": {"id": ind.id, "label": ind.label, "description": ind.description,
+                          "theme": ind.theme, "unit": ind.unit, "direction": ind.direction.value,
+                          "decimals": ind.decimals, "aggregation": ind.aggregation.describe()},
+            "current": self.current.as_dict() if self.current else None,
+            "references": [r.as_dict() for r in self.references],
+            "rank": self.rank.as_dict() if self.rank else None,
+            "trend": [s.as_dict() for s in self.trend],
+            "source": ({"id": self.source.id, "title": self.source.title,
+                        "publisher": self.source.publisher, "licence": self.source.licence,
+                        "attribution": self.source.attribution, "url": self.source.url}
+                       if self.source else None),
+        }
+
+
+@dataclass(frozen=True)
+class ThemeSection:
+    id: str
+    label: str
+    figures: tuple[Figure, ...]
+
+
+@dataclass(frozen=True)
+class ChildArea:
+    area: AreaInfo
+    inwoners: Value | None
+
+
+@dataclass(frozen=True)
+class AreaProfile:
+    area: AreaInfo
+    parents: tuple[AreaInfo, ...]  # from Nederland down to the direct parent (a breadcrumb)
+    references: tuple[Reference, ...]
+    themes: tuple[ThemeSection, ...]
+    children: tuple[ChildArea, ...]
+    sibling_count: int
+
+    @property
+    def figures(self) -> list[Figure]:
+        return [f for t in self.themes for f in t.figures]
+
+    def figure(self, indicator_id: str) -> Figure:
+        return next(f for f in self.figures if f.indicator.id == indicator_id)
+
+    @property
+    def sources(self) -> list[SourceInfo]:
+        seen: dict[str, SourceInfo] = {}
+        for f in self.figures:
+            if f.source:
+                seen.setdefault(f.source.id, f.source)
+        return list(seen.values())
+
+    def as_dict(self) -> dict:
+        return {
+            "area": self.area.as_dict(),
+            "parents": [p.as_dict() for p in self.parents],
+            "references": [r.as_dict() for r in self.references],
+            "themes": [{"id": t.id, "label": t.label, "figures": [f.as_dict() for f in t.figures]}
+                       for t in self.themes],
+            "children": [{**c.area.as_dict(), "inwoners": c.inwoners.as_dict() if c.inwoners else None}
+                         for c in self.children],
+            "sibling_count": self.sibling_count,
+            "attribution": "; ".join(sorted({s.attribution for s in self.sources})),
+        }
+
+    def rows(self) -> list[dict]:
+        """Everything on the profile as long-form rows (for CSV): the area's values in every
+        period shown, each reference's values with the comparison mark, ranks, and child areas."""
+        rows: list[dict] = []
+        area = self.area
+        for theme in self.themes:
+            for fig in theme.figures:
+                ind = fig.indicator
+                base = {"thema": theme.label, "indicator_id": ind.id, "indicator": ind.label,
+                        "eenheid": ind.unit, "richting": ind.direction.label,
+                        "bron": fig.source.attribution if fig.source else ""}
+                series = {s.key: s for s in fig.trend}
+
+                def add(code: str, name: str, role: str, value: Value, extra: dict | None = None,
+                        _base: dict = base) -> None:
+                    rows.append({**_base, "gebied_code": code, "gebied_naam": name, "rol": role,
+                                 "periode": value.period, "waarde": value.value if value.has_value else None,
+                                 "status": value.status, "methode": value.method, **(extra or {})})
+
+                area_points = series["area"].points if "area" in series else (
+                    (fig.current,) if fig.current else ())
+                for point in area_points:
+                    extra = {}
+                    if fig.current and point.period == fig.current.period and fig.rank:
+                        extra = {"rang": fig.rank.rank, "rang_van": fig.rank.of}
+                    add(area.code, area.name, "gebied", point, extra)
+                for comp in fig.references:
+                    ref = comp.reference
+                    points = series[ref.key].points if ref.key in series else (
+                        (comp.value,) if comp.value else ())
+                    for point in points:
+                        extra = {}
+                        if fig.current and point.period == fig.current.period:
+                            extra = {"vergelijking": comp.mark or comp.comparison}
+                        add(ref.code, ref.label, f"referentie: {ref.key}", point, extra)
+        for child in self.children:
+            if child.inwoners:
+                rows.append({"thema": "Onderliggende gebieden", "indicator_id": "inwoners",
+                             "indicator": "Inwoners", "eenheid": "aantal", "richting": "neutraal",
+                             "gebied_code": child.area.code, "gebied_naam": child.area.name,
+                             "rol": f"onderliggend gebied ({child.area.level.value})",
+                             "periode": child.inwoners.period,
+                             "waarde": child.inwoners.value if child.inwoners.has_value else None,
+                             "status": child.inwoners.status, "methode": child.inwoners.method, "bron": ""})
+        return rows
+
+
+PROFILE_COLUMNS = ["thema", "indicator_id", "indicator", "eenheid", "richting", "gebied_code", "gebied_naam",
+                   "rol", "periode", "waarde", "status", "methode", "vergelijking", "rang", "rang_van"]
+
+
+# --- references ------------------------------------------------------------------------------------
+
+def default_references(index: AreaIndex, code: str) -> list[Reference]:
+    """Gemeente (for a wijk or buurt), the New Towns together and Nederland, as applicable."""
+    area = index.areas[code]
+    refs: list[Reference] = []
+    if area.level in (Level.WIJK, Level.BUURT):
+        gemeente = index.gemeente_of(code)
+        if gemeente is not None:
+            refs.append(Reference("gemeente", gemeente.name, gemeente.code))
+    if area.level is not Level.LAND and NEW_TOWNS_SET_ID in index.sets:
+        refs.append(Reference("nta", "New Towns", NEW_TOWNS_SET_ID, kind="set"))
+    if area.level is not Level.LAND:
+        refs.append(Reference("nl", "Nederland", NETHERLANDS_CODE))
+    return refs
+
+
+_cache: dict[tuple, pd.DataFrame] = {}
+_cache_lock = threading.Lock()
+
+
+def _version(session: Session) -> tuple[str, int | None]:
+    return str(session.get_bind().url), session.scalar(select(func.max(ImportRun.id)))
+
+
+def reference_values(session: Session, reference: Reference, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """All values (every indicator and period) of a reference; aggregates are cached per import."""
+    catalogue = catalogue or load_catalogue()
+    ids = list(catalogue.indicators)
+    if reference.loader is not None:
+        return reference.loader(session, ids)
+    if reference.kind == "area" and reference.code != NETHERLANDS_CODE:
+        return area_values(session, [reference.code], ids)  # a plain query, fast enough uncached
+    key = (*_version(session), reference.kind, reference.code)
+    cached = _cache.get(key)
+    if cached is not None:
+        return cached
+    if reference.kind == "set":
+        frame = area_set_values(session, reference.code, ids)
+    else:
+        frame = netherlands_values(session, ids)
+    with _cache_lock:
+        # Keep only the current import's entries: older versions are dead weight.
+        for old in [k for k in _cache if k[:2] != key[:2] and k[0] == key[0]]:
+            del _cache[old]
+        _cache[key] = frame
+    return frame
+
+
+# --- values -> objects -----------------------------------------------------------------------------
+
+def _to_value(row) -> Value:
+    raw = row.value
+    number = None if raw is None or (isinstance(raw, float) and math.isnan(raw)) else float(raw)
+    method = row.method if isinstance(row.method, str) else None
+    boundary = None if pd.isna(row.boundary_year) else int(row.boundary_year)
+    return Value(period=int(row.period), value=number, status=str(row.status),
+                 source_id=row.source_id if isinstance(row.source_id, str) else None,
+                 method=method, boundary_year=boundary)
+
+
+def values_by_indicator(frame: pd.DataFrame, code: str | None = None) -> dict[str, dict[int, Value]]:
+    """indicator -> period -> Value (for one area code, or all rows when ``code`` is None)."""
+    out: dict[str, dict[int, Value]] = {}
+    if code is not None:
+        frame = frame[frame["area_code"] == code]
+    for row in frame.itertuples(index=False):
+        out.setdefault(row.indicator_id, {})[int(row.period)] = _to_value(row)
+    return out
+
+
+def compare_values(value: float, other: float, indicator: IndicatorDef) -> tuple[str, str | None]:
+    """(hoger/lager/gelijk, beter/slechter/gelijk or None for neutral).
+
+    Equal means equal as displayed (rounded to the indicator's decimals): a mark must not claim a
+    difference the reader cannot see.
+    """
+    a, b = round(value, indicator.decimals), round(other, indicator.decimals)
+    if a == b:
+        return EQUAL, (None if indicator.direction is Direction.NEUTRAL else EQUAL)
+    comparison = HIGHER if a > b else LOWER
+    sign = indicator.direction.sign
+    if sign == 0:
+        return comparison, None
+    better = (a > b) == (sign > 0)
+    return comparison, BETTER if better else WORSE
+
+
+def rank_among(value: float, others: Sequence[float], direction: Direction) -> int:
+    """Competition rank of ``value`` among ``others`` (which include it): 1 + how many are better."""
+    if direction is Direction.HIGHER_IS_WORSE:
+        return 1 + sum(1 for o in others if o < value)
+    return 1 + sum(1 for o in others if o > value)
+
+
+def siblings_of(index: AreaIndex, code: str) -> list[str]:
+    """Areas with the same parent and the same level (the area itself included)."""
+    area = index.areas[code]
+    if not area.parent_code:
+        return []
+    return [c for c in index.children.get(area.parent_code, []) if index.areas[c].level is area.level]
+
+
+# --- the profile -----------------------------------------------------------------------------------
+
+def build_profile(session: Session, code: str, *, references: Sequence[Reference] | None = None,
+                  indicator_ids: Sequence[str] | None = None,
+                  catalogue: Catalogue | None = None) -> AreaProfile:
+    """The profile of ``code``; raises KeyError for an unknown area.
+
+    ``references`` defaults to ``default_references`` (gemeente, New Towns, Nederland);
+    ``indicator_ids`` defaults to the whole catalogue.
+    """
+    catalogue = catalogue or load_catalogue()
+    index = area_index(session)
+    if code not in index.areas:
+        raise KeyError(code)
+    area = index.areas[code]
+    refs = list(references) if references is not None else default_references(index, code)
+    wanted = [i for i in (indicator_ids or catalogue.indicators) if i in catalogue]
+
+    if code == NETHERLANDS_CODE:
+        own = reference_values(session, Reference("nl", area.name, code), catalogue)
+    else:
+        own = area_values(session, [code], wanted)
+    own_values = values_by_indicator(own, code)
+    ref_values = {r.key: values_by_indicator(reference_values(session, r, catalogue)) for r in refs}
+
+    siblings = siblings_of(index, code)
+    sibling_values = _sibling_values(session, siblings, own_values) if len(siblings) > 1 else None
+    parent = index.areas.get(area.parent_code) if area.parent_code else None
+
+    themes = []
+    for theme_id, indicators in catalogue.by_theme().items():
+        figures = []
+        for ind in indicators:
+            if ind.id not in wanted:
+                continue
+            figures.append(_figure(ind, area, own_values.get(ind.id, {}), refs, ref_values, sibling_values,
+                                   parent, catalogue))
+        if figures:
+            themes.append(ThemeSection(theme_id, catalogue.themes[theme_id], tuple(figures)))
+
+    return AreaProfile(
+        area=area,
+        parents=tuple(reversed(index.ancestors(code))),
+        references=tuple(refs),
+        themes=tuple(themes),
+        children=tuple(_children(session, index, code)),
+        sibling_count=len(siblings),
+    )
+
+
+def _sibling_values(session: Session, siblings: list[str],
+                    own_values: dict[str, dict[int, Value]]) -> dict[tuple[str, int], list[float]]:
+    """(indicator, period) -> the siblings' numbers, for the periods the profile shows."""
+    periods = sorted({max(by_period) for by_period in own_values.values() if by_period})
+    frame = observations(session, siblings, sorted(own_values), periods or None)
+    frame = frame[frame["status"].isin([Status.OBSERVED.value, Status.DERIVED.value]) & frame["value"].notna()]
+    return {(ind, int(period)): group.tolist()
+            for (ind, period), group in frame.groupby(["indicator_id", "period"])["value"]}
+
+
+def _figure(ind: IndicatorDef, area: AreaInfo, own: dict[int, Value], refs: list[Reference],
+            ref_values: dict[str, dict[str, dict[int, Value]]],
+            sibling_values: dict[tuple[str, int], list[float]] | None,
+            parent: AreaInfo | None, catalogue: Catalogue) -> Figure:
+    periods = sorted(own)
+    current = own[periods[-1]] if periods else None
+    comparisons = []
+    for ref in refs:
+        ref_value = ref_values[ref.key].get(ind.id, {}).get(current.period) if current else None
+        comparison = mark = None
+        if current and current.has_value and ref_value and ref_value.has_value:
+            comparison, mark = compare_values(current.value, ref_value.value, ind)
+        comparisons.append(ReferenceComparison(ref, ref_value, comparison, mark))
+
+    rank = None
+    if current and current.has_value and sibling_values is not None and parent is not None:
+        others = sibling_values.get((ind.id, current.period), [])
+        if len(others) > 1:
+            rank = SiblingRank(
+                rank=rank_among(current.value, others, ind.direction), of=len(others),
+                period=current.period, level=area.level, parent_code=parent.code, parent_name=parent.name,
+                basis="highest" if ind.direction is Direction.NEUTRAL else "best")
+
+    trend: tuple[TrendSeries, ...] = ()
+    if len(periods) > 1:
+        series = [TrendSeries("area", area.name, area.code, tuple(own[p] for p in periods))]
+        for ref in refs:
+            by_period = ref_values[ref.key].get(ind.id, {})
+            points = tuple(by_period[p] for p in periods if p in by_period)
+            if any(p.has_value for p in points):
+                series.append(TrendSeries(ref.key, ref.label, ref.code, points))
+        trend = tuple(series)
+
+    source_id = current.source_id if current else (ind.columns[0].source if ind.columns else None)
+    return Figure(ind, current, tuple(comparisons), rank, trend, catalogue.sources.get(source_id))
+
+
+def _children(session: Session, index: AreaIndex, code: str) -> list[ChildArea]:
+    """Child areas with their latest number of inhabitants (as a size hint in the list)."""
+    codes = index.children.get(code, [])
+    if not codes:
+        return []
+    frame = observations(session, codes, ["inwoners"])
+    latest: dict[str, Value] = {}
+    for row in frame.sort_values("period").itertuples(index=False):
+        latest[row.area_code] = _to_value(row)
+    return [ChildArea(index.areas[c], latest.get(c)) for c in codes]
