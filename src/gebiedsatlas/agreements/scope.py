@@ -1,0 +1,94 @@
+"""The area a commitment applies to: validation against the AreaIndex, labels, atlas values, and
+which areas it touches (for the area profile and the map)."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.areas.codes import Level, is_area_code
+from gebiedsatlas.areas.index import AreaIndex, area_index
+from gebiedsatlas.indicators.values import SET_LEVEL, VALUE_COLUMNS, area_set_values, area_values, group_values
+
+SCOPE_LEVEL = {"gemeente": Level.GEMEENTE, "wijk": Level.WIJK, "buurt": Level.BUURT}
+
+
+def scope_errors(index: AreaIndex, gemeente_code: str, scope_kind: str, codes: list[str]) -> list[str]:
+    """Dutch messages for codes that are not valid for this scope kind inside this gemeente."""
+    errors = []
+    if scope_kind == "gebiedsset":
+        if len(codes) != 1:
+            errors.append("Geef precies één gebiedsset.")
+        elif codes[0] not in index.sets:
+            errors.append(f"Onbekende gebiedsset {codes[0]!r} (kies uit: {', '.join(sorted(index.sets))}).")
+        return errors
+    level = SCOPE_LEVEL.get(scope_kind)
+    if level is None:
+        return [f"Onbekende soort gebied {scope_kind!r}."]
+    if scope_kind == "gemeente" and codes and codes != [gemeente_code]:
+        errors.append(f"Bij 'hele gemeente' hoort alleen {gemeente_code}.")
+    if scope_kind in ("wijk", "buurt") and not codes:
+        errors.append(f"Geef minstens één {scope_kind}code.")
+    for code in codes:
+        if not is_area_code(code):
+            errors.append(f"{code!r} is geen geldige CBS-code (verwacht bijvoorbeeld WK003401 of BU00340101).")
+            continue
+        info = index.get(code)
+        if info is None:
+            errors.append(f"{code} komt niet voor in de atlas.")
+        elif info.level is not level:
+            errors.append(f"{code} is een {info.level.value}, geen {scope_kind}.")
+        elif (g := index.gemeente_of(code)) is None or g.code != gemeente_code:
+            errors.append(f"{code} ligt niet in gemeente {gemeente_code}.")
+    return errors
+
+
+def scope_label(index: AreaIndex, gemeente_code: str, scope_kind: str, codes: list[str]) -> str:
+    """'Hele gemeente Almere', 'Wijk Haven-Centrum (WK003401)', … for pages and exports."""
+    if scope_kind == "gebiedsset" and codes:
+        s = index.sets.get(codes[0])
+        return f"Gebiedsset {s.name if s else codes[0]}"
+    if not codes or scope_kind == "gemeente":
+        g = index.get(gemeente_code)
+        return f"Hele gemeente {g.name if g else gemeente_code}"
+    names = [f"{index.areas[c].name} ({c})" if c in index.areas else c for c in codes]
+    return f"{SCOPE_LEVEL[scope_kind].label}: " + ", ".join(names)
+
+
+def scope_codes_effective(gemeente_code: str, scope_kind: str, codes: list[str]) -> list[str]:
+    """The area codes a commitment covers (the gemeente when none are given)."""
+    if scope_kind == "gebiedsset":
+        return list(codes)
+    return list(codes) or [gemeente_code]
+
+
+def scope_values(session: Session, gemeente_code: str, scope_kind: str, codes: list[str],
+                 indicator_id: str, periods: list[int] | None = None) -> pd.DataFrame:
+    """Atlas values of one indicator for the scope as one series (several areas are aggregated by
+    the indicator's own rule, like an area set)."""
+    index = area_index(session)
+    if scope_kind == "gebiedsset":
+        if not codes or codes[0] not in index.sets:
+            return pd.DataFrame(columns=VALUE_COLUMNS)
+        return area_set_values(session, codes[0], [indicator_id], periods)
+    effective = [c for c in scope_codes_effective(gemeente_code, scope_kind, codes) if c in index.areas]
+    if len(effective) == 1:
+        return area_values(session, effective, [indicator_id], periods)
+    if not effective:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    return group_values(session, "afspraakgebied", "Gebied van de afspraak", SET_LEVEL,
+                        lambda _period: effective, [indicator_id], periods)
+
+
+def relation(index: AreaIndex, scope_code: str, area_code: str) -> str | None:
+    """How a scope area relates to an area: 'hier', 'omliggend' (scope contains the area) or
+    'binnen' (scope lies inside the area); None when unrelated."""
+    if scope_code == area_code:
+        return "hier"
+    if scope_code not in index.areas or area_code not in index.areas:
+        return None
+    if any(a.code == scope_code for a in index.ancestors(area_code)):
+        return "omliggend"
+    if any(a.code == area_code for a in index.ancestors(scope_code)):
+        return "binnen"
+    return None

@@ -1,0 +1,580 @@
+"""Creating and changing agreements, commitments, jaarschijven and realisations.
+
+Every entry point takes raw values (form strings, JSON or Excel cells), parses and validates them
+into Dutch messages per field (``ValidationFailed.errors``), and records each change with the acting
+user and organisation (``history``). Callers run these inside one session transaction
+(``store.db.session_scope``): a failure leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.agreements import history
+from gebiedsatlas.agreements.history import Actor
+from gebiedsatlas.agreements.scope import scope_errors, scope_values
+from gebiedsatlas.agreements.vocab import (
+    AGREEMENT_STATUSES,
+    PARTY_KINDS,
+    SCOPE_KINDS,
+    TARGET_KINDS,
+    THEMES,
+    TRANSITIONS,
+)
+from gebiedsatlas.areas.codes import Level
+from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.store.agreements import (
+    Agreement,
+    AgreementParty,
+    Commitment,
+    CommitmentParty,
+    Party,
+    Realisation,
+    YearTarget,
+)
+
+YEAR_MIN, YEAR_MAX = 2000, 2100
+
+
+class ValidationFailed(ValueError):
+    """Input that cannot be saved: ``errors`` maps each field name to a Dutch message."""
+
+    def __init__(self, errors: dict[str, str]) -> None:
+        self.errors = dict(errors)
+        super().__init__("; ".join(f"{k}: {v}" for k, v in self.errors.items()))
+
+
+class NotAllowed(ValueError):
+    """A change the rules do not allow (e.g. a status transition); the message is Dutch."""
+
+
+# ---------------------------------------------------------------- parsing raw values
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip()) or (
+        isinstance(value, float) and math.isnan(value))
+
+
+def parse_int(raw: Mapping, key: str, errors: dict, *, required: bool = False, label: str = "een jaartal",
+              lo: int = YEAR_MIN, hi: int = YEAR_MAX) -> int | None:
+    value = raw.get(key)
+    if _blank(value):
+        if required:
+            errors[key] = f"Verplicht: vul {label} in."
+        return None
+    try:
+        number = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
+        if not number.is_integer():
+            raise ValueError
+        number = int(number)
+    except (TypeError, ValueError):
+        errors[key] = f"Verwacht {label} (een geheel getal), gevonden {value!r}."
+        return None
+    if not lo <= number <= hi:
+        errors[key] = f"Verwacht {label} tussen {lo} en {hi}, gevonden {number}."
+        return None
+    return number
+
+
+def parse_float(raw: Mapping, key: str, errors: dict, *, required: bool = False,
+                label: str = "een getal") -> float | None:
+    """Dutch (1.234,5) or plain (1234.5) notation."""
+    value = raw.get(key)
+    if _blank(value):
+        if required:
+            errors[key] = f"Verplicht: vul {label} in."
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = str(value).strip().replace(" ", "")
+    if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text):  # 1.234,5
+        text = text.replace(".", "").replace(",", ".")
+    else:
+        text = text.replace(",", ".")
+    try:
+        number = float(text)
+    except ValueError:
+        errors[key] = f"Verwacht {label}, gevonden {value!r}."
+        return None
+    if not math.isfinite(number):
+        errors[key] = f"Verwacht {label}, gevonden {value!r}."
+        return None
+    return number
+
+
+def parse_date(raw: Mapping, key: str, errors: dict, *, required: bool = False) -> date | None:
+    """ISO (2026-12-15) or Dutch (15-12-2026) dates, or a date/datetime cell."""
+    value = raw.get(key)
+    if _blank(value):
+        if required:
+            errors[key] = "Verplicht: vul een datum in."
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    text = str(value).strip()
+    for fmt in ("%Y-%m-%d", "%d-%m-%Y", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    errors[key] = f"Verwacht een datum als 15-12-2026 of 2026-12-15, gevonden {value!r}."
+    return None
+
+
+def parse_list(raw: Mapping, key: str) -> list[str]:
+    """A list from a list value or a comma/semicolon/space separated string."""
+    value = raw.get(key)
+    if _blank(value):
+        return []
+    if isinstance(value, list | tuple):
+        return [str(v).strip() for v in value if str(v).strip()]
+    return [p.strip() for p in re.split(r"[,;\s]+", str(value)) if p.strip()]
+
+
+def parse_choice(raw: Mapping, key: str, choices: Mapping[str, str], errors: dict, *,
+                 default: str | None = None) -> str | None:
+    value = raw.get(key)
+    if _blank(value):
+        if default is None:
+            errors[key] = f"Verplicht: kies uit {', '.join(choices)}."
+        return default
+    text = str(value).strip()
+    # Accept the stored value or the Dutch label (Excel users type labels).
+    for k, label in choices.items():
+        if text.casefold() in (k.casefold(), label.casefold()):
+            return k
+    errors[key] = f"Onbekende waarde {text!r}; kies uit {', '.join(choices)}."
+    return None
+
+
+def parse_year_targets(raw: Mapping, key: str, errors: dict) -> dict[int, float]:
+    """Jaarschijven as {year: amount}: a dict, or text like '2026: 100, 2027: 120'."""
+    value = raw.get(key)
+    if _blank(value):
+        return {}
+    items = value.items() if isinstance(value, Mapping) else [
+        part.split(":", 1) if ":" in part else (part, None)
+        for part in re.split(r"[;\n]+|,\s*(?=\d{4}\s*:)", str(value)) if part.strip()]
+    out: dict[int, float] = {}
+    for year_text, amount in items:
+        local: dict = {}
+        year = parse_int({"y": year_text}, "y", local, required=True)
+        planned = parse_float({"a": amount}, "a", local, required=True, label="een aantal")
+        if local:
+            errors[key] = f"Verwacht 'jaar: aantal' per jaarschijf (bijv. 2026: 100; 2027: 120), gevonden {value!r}."
+            return {}
+        if planned < 0:
+            errors[key] = f"Een gepland aantal kan niet negatief zijn ({year}: {planned:g})."
+            return {}
+        out[year] = planned
+    return dict(sorted(out.items()))
+
+
+# ---------------------------------------------------------------- inputs
+
+@dataclass
+class AgreementInput:
+    title: str
+    gemeente_code: str
+    period_start: int
+    period_end: int
+    party_ids: list[int]
+    bod_date: date | None = None
+    signed_on: date | None = None
+    description: str = ""
+    documents: list[dict] = field(default_factory=list)
+    is_demo: bool = False
+
+
+@dataclass
+class CommitmentInput:
+    text: str
+    theme: str
+    party_ids: list[int]
+    scope_kind: str = "gemeente"
+    scope_codes: list[str] = field(default_factory=list)
+    target_kind: str = "none"
+    output_unit: str | None = None
+    indicator_id: str | None = None
+    baseline_value: float | None = None
+    baseline_year: int | None = None
+    target_value: float | None = None
+    target_year: int | None = None
+    year_targets: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class RealisationInput:
+    year: int
+    value: float
+    explanation: str
+    reported_by_party_id: int | None
+
+
+def _party_ids(session: Session, raw: Mapping, key: str, errors: dict) -> list[int]:
+    """Party ids from ids or names (Excel users type names, separated by ';')."""
+    value = raw.get(key)
+    if _blank(value):
+        return []
+    parts = value if isinstance(value, list | tuple) else [
+        p.strip() for p in re.split(r"[;|]" if not str(value).replace(",", "").strip().isdigit() else r"[,;|\s]+",
+                                    str(value)) if p.strip()]
+    ids: list[int] = []
+    for part in parts:
+        text = str(part).strip()
+        party = session.get(Party, int(text)) if text.isdigit() else session.scalar(
+            select(Party).where(func.lower(Party.name) == text.lower()))
+        if party is None:
+            errors[key] = f"Onbekende partij {text!r}."
+            return []
+        if party.id not in ids:
+            ids.append(party.id)
+    return ids
+
+
+def _documents(raw: Mapping, key: str) -> list[dict]:
+    """Documents as a list of {title, href}; text input: one per line, 'titel | link of bestandsnaam'."""
+    value = raw.get(key)
+    if _blank(value):
+        return []
+    if isinstance(value, list):
+        return [{"title": str(d.get("title", "")).strip() or str(d.get("href", "")),
+                 "href": str(d.get("href", "")).strip()} for d in value if isinstance(d, Mapping)]
+    docs = []
+    for line in str(value).splitlines():
+        if not line.strip():
+            continue
+        title, _, href = line.partition("|")
+        docs.append({"title": title.strip(), "href": (href or title).strip()})
+    return docs
+
+
+def parse_agreement(session: Session, raw: Mapping) -> AgreementInput:
+    """Validate raw agreement fields; raises ValidationFailed with a message per field."""
+    errors: dict[str, str] = {}
+    title = str(raw.get("title") or "").strip()
+    if len(title) < 3:
+        errors["title"] = "Verplicht: geef de afspraken een titel (minstens 3 tekens)."
+    gemeente = str(raw.get("gemeente_code") or "").strip().upper()
+    index = area_index(session)
+    info = index.get(gemeente)
+    if not gemeente:
+        errors["gemeente_code"] = "Verplicht: kies een gemeente."
+    elif info is None or info.level is not Level.GEMEENTE:
+        errors["gemeente_code"] = f"Verwacht een gemeentecode als GM0356, gevonden {gemeente!r}."
+    start = parse_int(raw, "period_start", errors, required=True, label="een beginjaar")
+    end = parse_int(raw, "period_end", errors, required=True, label="een eindjaar")
+    if start and end and end < start:
+        errors["period_end"] = f"Het eindjaar ({end}) ligt voor het beginjaar ({start})."
+    elif start and end and end - start > 10:
+        errors["period_end"] = "Een looptijd van meer dan tien jaar is niet toegestaan."
+    party_ids = _party_ids(session, raw, "party_ids", errors)
+    is_demo = str(raw.get("is_demo", "")).lower() in ("1", "true", "ja", "on")
+    if party_ids and "party_ids" not in errors:
+        parties = [session.get(Party, i) for i in party_ids]
+        if any(p.is_demo != is_demo for p in parties):
+            errors["party_ids"] = ("Fictieve voorbeeldpartijen en echte partijen kunnen niet in dezelfde "
+                                   "afspraken staan.")
+        elif not any(p.kind == "gemeente" for p in parties):
+            errors["party_ids"] = "Kies minstens de gemeente als partij."
+        elif info is not None and any(p.kind == "gemeente" and p.gemeente_code and p.gemeente_code != gemeente
+                                      for p in parties):
+            errors["party_ids"] = "Een andere gemeente kan geen partij zijn bij afspraken van deze gemeente."
+    elif "party_ids" not in errors:
+        errors["party_ids"] = "Kies minstens de gemeente en één andere partij."
+    bod_date = parse_date(raw, "bod_date", errors)
+    signed_on = parse_date(raw, "signed_on", errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return AgreementInput(title=title, gemeente_code=gemeente, period_start=start, period_end=end,
+                          party_ids=party_ids, bod_date=bod_date, signed_on=signed_on,
+                          description=str(raw.get("description") or "").strip(),
+                          documents=_documents(raw, "documents"), is_demo=is_demo)
+
+
+def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> CommitmentInput:
+    """Validate raw commitment fields against the agreement (parties, gemeente, period)."""
+    errors: dict[str, str] = {}
+    catalogue = load_catalogue()
+    text = str(raw.get("text") or "").strip()
+    if len(text) < 5:
+        errors["text"] = "Verplicht: beschrijf de afspraak (minstens 5 tekens)."
+    theme = parse_choice(raw, "theme", THEMES, errors)
+    party_ids = _party_ids(session, raw, "party_ids", errors)
+    signatories = {ap.party_id for ap in agreement.parties}
+    if any(p not in signatories for p in party_ids):
+        errors["party_ids"] = "Een verantwoordelijke partij moet een van de partijen van deze afspraken zijn."
+    scope_kind = parse_choice(raw, "scope_kind", SCOPE_KINDS, errors, default="gemeente")
+    scope_codes = [c.upper() if scope_kind != "gebiedsset" else c for c in parse_list(raw, "scope_codes")]
+    if scope_kind and "scope_kind" not in errors:
+        problems = scope_errors(area_index(session), agreement.gemeente_code, scope_kind, scope_codes)
+        if problems:
+            errors["scope_codes"] = " ".join(problems)
+    if scope_kind == "gemeente":
+        scope_codes = [agreement.gemeente_code]
+    target_kind = parse_choice(raw, "target_kind", TARGET_KINDS, errors, default="none")
+    data = CommitmentInput(text=text, theme=theme or "overig", party_ids=party_ids, scope_kind=scope_kind or "",
+                           scope_codes=scope_codes, target_kind=target_kind or "none")
+    if target_kind == "output":
+        data.output_unit = str(raw.get("output_unit") or "").strip() or None
+        if not data.output_unit:
+            errors["output_unit"] = ("Verplicht bij een prestatie: wat wordt geteld "
+                                     "(bijv. 'sociale huurwoningen opgeleverd')?")
+        data.year_targets = parse_year_targets(raw, "year_targets", errors)
+    elif target_kind == "outcome":
+        indicator = str(raw.get("indicator_id") or "").strip()
+        if not indicator:
+            errors["indicator_id"] = "Verplicht bij een effectdoel: kies een atlasindicator."
+        elif indicator not in catalogue:
+            errors["indicator_id"] = f"Onbekende indicator {indicator!r}; zie de indicatorcatalogus."
+        data.indicator_id = indicator or None
+        data.baseline_year = parse_int(raw, "baseline_year", errors, label="een jaar van de nulmeting")
+        data.baseline_value = parse_float(raw, "baseline_value", errors, label="een beginwaarde")
+        data.target_value = parse_float(raw, "target_value", errors, required=True, label="een streefwaarde")
+        data.target_year = parse_int(raw, "target_year", errors, required=True, label="een streefjaar")
+        if data.target_year and data.baseline_year and data.target_year <= data.baseline_year:
+            errors["target_year"] = f"Het streefjaar moet na het jaar van de nulmeting ({data.baseline_year}) liggen."
+        if not errors and data.baseline_value is None:
+            _fill_baseline(session, agreement, data)
+    if errors:
+        raise ValidationFailed(errors)
+    return data
+
+
+def _fill_baseline(session: Session, agreement: Agreement, data: CommitmentInput) -> None:
+    """Take the baseline from the atlas: the value in the baseline year, or the latest value."""
+    frame = scope_values(session, agreement.gemeente_code, data.scope_kind, data.scope_codes, data.indicator_id)
+    frame = frame[frame["status"].isin(["observed", "derived"]) & frame["value"].notna()]
+    if data.baseline_year is not None:
+        frame = frame[frame["period"] == data.baseline_year]
+    if len(frame):
+        row = frame.sort_values("period").iloc[-1]
+        data.baseline_value, data.baseline_year = float(row["value"]), int(row["period"])
+
+
+def parse_realisation(session: Session, commitment: Commitment, raw: Mapping) -> RealisationInput:
+    """Validate a reported realisation: a year of the agreement, a number, the reporting party."""
+    errors: dict[str, str] = {}
+    agreement = commitment.agreement
+    year = parse_int(raw, "year", errors, required=True, label="het jaar van de realisatie")
+    last = max(agreement.period_end, commitment.target_year or 0)
+    if year is not None and not agreement.period_start - 1 <= year <= last:
+        errors["year"] = f"Verwacht een jaar van {agreement.period_start - 1} tot en met {last}, gevonden {year}."
+    value = parse_float(raw, "value", errors, required=True, label="de gerealiseerde waarde")
+    explanation = str(raw.get("explanation") or "").strip()
+    ids = _party_ids(session, raw, "reported_by_party_id", errors)
+    responsible = {cp.party_id for cp in commitment.parties}
+    if ids and responsible and ids[0] not in responsible:
+        errors["reported_by_party_id"] = ("De realisatie wordt gemeld door een verantwoordelijke partij "
+                                          "van deze afspraak.")
+    if not ids and responsible and "reported_by_party_id" not in errors:
+        errors["reported_by_party_id"] = "Verplicht: kies de partij die de realisatie meldt."
+    if errors:
+        raise ValidationFailed(errors)
+    return RealisationInput(year=year, value=value, explanation=explanation,
+                            reported_by_party_id=ids[0] if ids else None)
+
+
+# ---------------------------------------------------------------- changes
+
+def create_party(session: Session, name: str, kind: str, actor: Actor, *, gemeente_code: str | None = None,
+                 note: str = "", is_demo: bool = False) -> Party:
+    errors: dict[str, str] = {}
+    name = name.strip()
+    if len(name) < 2:
+        errors["name"] = "Verplicht: de naam van de organisatie."
+    elif session.scalar(select(Party).where(func.lower(Party.name) == name.lower())):
+        errors["name"] = f"Er is al een partij {name!r}."
+    if kind not in PARTY_KINDS:
+        errors["kind"] = f"Onbekende soort {kind!r}; kies uit {', '.join(PARTY_KINDS)}."
+    if errors:
+        raise ValidationFailed(errors)
+    party = Party(name=name, kind=kind, gemeente_code=gemeente_code, note=note, is_demo=is_demo)
+    session.add(party)
+    session.flush()
+    history.record(session, actor, agreement_id=None, entity="partij", entity_id=party.id, action="aangemaakt",
+                   new=name)
+    return party
+
+
+def create_agreement(session: Session, data: AgreementInput, actor: Actor) -> Agreement:
+    at = history.now()
+    agreement = Agreement(title=data.title, gemeente_code=data.gemeente_code, period_start=data.period_start,
+                          period_end=data.period_end, status="concept", bod_date=data.bod_date,
+                          signed_on=data.signed_on, description=data.description, documents=data.documents,
+                          is_demo=data.is_demo, created_at=at, updated_at=at)
+    agreement.parties = [AgreementParty(party_id=p) for p in data.party_ids]
+    session.add(agreement)
+    session.flush()
+    history.record(session, actor, agreement_id=agreement.id, entity="afspraken", entity_id=agreement.id,
+                   action="aangemaakt", new=data.title, at=at)
+    return agreement
+
+
+def update_agreement(session: Session, agreement: Agreement, data: AgreementInput, actor: Actor) -> int:
+    """Apply edited fields (not the status: see ``change_status``); returns the number of changes."""
+    if data.is_demo != agreement.is_demo:
+        raise NotAllowed("Een fictief voorbeeld kan geen echte afspraak worden (en omgekeerd).")
+    changed = history.record_diff(session, actor, agreement, {
+        "title": data.title, "gemeente_code": data.gemeente_code, "period_start": data.period_start,
+        "period_end": data.period_end, "bod_date": data.bod_date, "signed_on": data.signed_on,
+        "description": data.description, "documents": data.documents,
+    }, agreement_id=agreement.id, entity="afspraken")
+    old_ids = [ap.party_id for ap in agreement.parties]
+    if sorted(old_ids) != sorted(data.party_ids):
+        in_use = {cp.party_id for c in agreement.commitments for cp in c.parties}
+        dropped = in_use - set(data.party_ids)
+        if dropped:
+            names = ", ".join(session.get(Party, p).name for p in dropped)
+            raise ValidationFailed({"party_ids": f"{names} is nog verantwoordelijk voor afspraken."})
+        agreement.parties = [ap for ap in agreement.parties if ap.party_id in data.party_ids] + [
+            AgreementParty(party_id=p) for p in data.party_ids if p not in old_ids]
+        history.record(session, actor, agreement_id=agreement.id, entity="afspraken", entity_id=agreement.id,
+                       action="gewijzigd", field="partijen", old=sorted(old_ids), new=sorted(data.party_ids))
+        changed += 1
+    if changed:
+        agreement.updated_at = history.now()
+    return changed
+
+
+def change_status(session: Session, agreement: Agreement, new_status: str, actor: Actor, *,
+                  signed_on: date | None = None) -> None:
+    """Move the agreement to ``new_status`` if ``TRANSITIONS`` allows it.
+
+    Signing needs a signing date (given or already stored) and at least a gemeente and one other
+    party; it stores a snapshot so the agreement can be shown as it was at signing.
+    """
+    if new_status not in AGREEMENT_STATUSES:
+        raise NotAllowed(f"Onbekende status {new_status!r}.")
+    allowed = TRANSITIONS[agreement.status]
+    if new_status not in allowed:
+        options = ", ".join(AGREEMENT_STATUSES[s] for s in allowed) or "geen (eindstatus)"
+        raise NotAllowed(f"Van '{AGREEMENT_STATUSES[agreement.status]}' naar "
+                         f"'{AGREEMENT_STATUSES[new_status]}' is niet toegestaan; mogelijk: {options}.")
+    if new_status == "getekend":
+        if signed_on is None and agreement.signed_on is None:
+            raise ValidationFailed({"signed_on": "Vul de datum van ondertekening in."})
+        if len(agreement.parties) < 2:
+            raise NotAllowed("Ondertekenen kan pas met minstens twee partijen.")
+        if not agreement.commitments:
+            raise NotAllowed("Ondertekenen kan pas als er minstens één afspraak is.")
+        if signed_on is not None:
+            history.record_diff(session, actor, agreement, {"signed_on": signed_on}, agreement_id=agreement.id,
+                                entity="afspraken")
+    old = agreement.status
+    agreement.status = new_status
+    agreement.updated_at = history.now()
+    history.record(session, actor, agreement_id=agreement.id, entity="afspraken", entity_id=agreement.id,
+                   action="status", field="status", old=old, new=new_status)
+    if new_status == "getekend":
+        history.take_snapshot(session, agreement, "getekend")
+
+
+def _commitment_values(data: CommitmentInput) -> dict:
+    return {"text": data.text, "theme": data.theme, "scope_kind": data.scope_kind,
+            "scope_codes": data.scope_codes, "target_kind": data.target_kind, "output_unit": data.output_unit,
+            "indicator_id": data.indicator_id, "baseline_value": data.baseline_value,
+            "baseline_year": data.baseline_year, "target_value": data.target_value,
+            "target_year": data.target_year}
+
+
+def add_commitment(session: Session, agreement: Agreement, data: CommitmentInput, actor: Actor) -> Commitment:
+    at = history.now()
+    number = 1 + max((c.number for c in agreement.commitments), default=0)
+    commitment = Commitment(agreement=agreement, number=number, created_at=at, updated_at=at,
+                            **_commitment_values(data))
+    commitment.parties = [CommitmentParty(party_id=p) for p in data.party_ids]
+    session.add(commitment)
+    session.flush()
+    history.record(session, actor, agreement_id=agreement.id, entity="afspraak", entity_id=commitment.id,
+                   action="aangemaakt", new=data.text, at=at)
+    if data.year_targets:
+        set_year_targets(session, commitment, data.year_targets, actor)
+    agreement.updated_at = at
+    return commitment
+
+
+def update_commitment(session: Session, commitment: Commitment, data: CommitmentInput, actor: Actor) -> int:
+    agreement_id = commitment.agreement_id
+    changed = history.record_diff(session, actor, commitment, _commitment_values(data),
+                                  agreement_id=agreement_id, entity="afspraak")
+    old_ids = sorted(cp.party_id for cp in commitment.parties)
+    if old_ids != sorted(data.party_ids):
+        commitment.parties = [cp for cp in commitment.parties if cp.party_id in data.party_ids] + [
+            CommitmentParty(party_id=p) for p in data.party_ids if p not in old_ids]
+        history.record(session, actor, agreement_id=agreement_id, entity="afspraak", entity_id=commitment.id,
+                       action="gewijzigd", field="verantwoordelijke partijen", old=old_ids,
+                       new=sorted(data.party_ids))
+        changed += 1
+    if data.target_kind == "output" and data.year_targets:
+        changed += set_year_targets(session, commitment, data.year_targets, actor)
+    if changed:
+        commitment.updated_at = history.now()
+    return changed
+
+
+def set_year_targets(session: Session, commitment: Commitment, targets: dict[int, float], actor: Actor, *,
+                     replace: bool = False) -> int:
+    """Set planned amounts per year (jaarschijven); with ``replace`` years not given are removed."""
+    existing = {t.year: t for t in commitment.year_targets}
+    changed = 0
+    for year, planned in sorted(targets.items()):
+        old = existing.get(year)
+        if old is not None and old.planned == planned:
+            continue
+        old_planned = None if old is None else old.planned
+        if old is None:
+            commitment.year_targets.append(YearTarget(year=year, planned=planned))
+        else:
+            old.planned = planned
+        history.record(session, actor, agreement_id=commitment.agreement_id, entity="jaarschijf",
+                       entity_id=commitment.id, action="gewijzigd" if old else "aangemaakt", field=str(year),
+                       old=old_planned, new=planned)
+        changed += 1
+    if replace:
+        for year, target in existing.items():
+            if year not in targets:
+                commitment.year_targets.remove(target)
+                history.record(session, actor, agreement_id=commitment.agreement_id, entity="jaarschijf",
+                               entity_id=commitment.id, action="verwijderd", field=str(year), old=target.planned)
+                changed += 1
+    session.flush()
+    return changed
+
+
+def report_realisation(session: Session, commitment: Commitment, data: RealisationInput, actor: Actor) -> Realisation:
+    """Add a realisation; a second report for the same year becomes a new version (never an overwrite)."""
+    previous = session.scalar(select(func.max(Realisation.version)).where(
+        Realisation.commitment_id == commitment.id, Realisation.year == data.year))
+    old_value = None
+    if previous:
+        old_value = session.scalar(select(Realisation.value).where(
+            Realisation.commitment_id == commitment.id, Realisation.year == data.year,
+            Realisation.version == previous))
+    at = history.now()
+    realisation = Realisation(commitment=commitment, year=data.year, version=(previous or 0) + 1, value=data.value,
+                              explanation=data.explanation, reported_by_party_id=data.reported_by_party_id,
+                              recorded_by=actor.user, recorded_org=actor.organisation, recorded_at=at)
+    session.add(realisation)
+    session.flush()
+    history.record(session, actor, agreement_id=commitment.agreement_id, entity="realisatie",
+                   entity_id=realisation.id, action="gecorrigeerd" if previous else "gemeld",
+                   field=f"{data.year} (versie {realisation.version})", old=old_value, new=data.value, at=at)
+    return realisation
+
+
+def realisation_versions(session: Session, commitment_id: int) -> list[Realisation]:
+    """Every version of every realisation of a commitment, by year then version."""
+    return list(session.scalars(select(Realisation).where(Realisation.commitment_id == commitment_id)
+                                .order_by(Realisation.year, Realisation.version)))
