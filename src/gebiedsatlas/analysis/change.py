@@ -1,0 +1,133 @@
+"""Signals of change: which areas changed more than is plausible noise between two periods.
+
+Noise model. Every area's figure moves between two measurements: the general trend (all areas
+move with the economy, a new Leefbaarometer model year, …) plus local noise. We compare each area's
+change ``d`` with the distribution of changes among *comparable areas* (same level, same scope —
+by default the areas of the New Towns):
+
+    robust z = (d − median(d)) / (1.4826 × MAD(d))
+
+(median and median absolute deviation, so the outliers we look for do not inflate the noise
+estimate; 1.4826 × MAD equals the standard deviation for normally distributed changes). An area is a
+signal when |robust z| ≥ ``z_threshold`` (default 2: about the outer 5% if changes were normal) and
+the change itself is at least ``min_change`` in the indicator's unit (for the Leefbaarometer
+default 0.02 score points, so that tiny changes in a quiet distribution are not flagged). The sign
+is oriented by the indicator's direction: "achteruit" means worse than the general movement.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.analysis.matrix import cached, gemeente_codes, indicator_matrix, scope_codes
+from gebiedsatlas.areas.codes import Level
+from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.indicators.catalogue import Direction, load_catalogue
+from gebiedsatlas.indicators.values import available_periods
+
+DEFAULT_Z = 2.0
+# Smallest change worth a signal, in the indicator's unit (others: 0).
+MIN_CHANGE = {
+    "lbm_score": 0.02, "lbm_afwijking": 0.02, "lbm_fysieke_omgeving": 0.02,
+    "lbm_overlast_onveiligheid": 0.02, "lbm_sociale_samenhang": 0.02, "lbm_voorzieningen": 0.02,
+    "lbm_woningvoorraad": 0.02,
+}
+
+
+def robust_z(changes: pd.Series) -> pd.Series:
+    """(d − median) / (1.4826 · MAD); falls back to the sd when the MAD is 0, NaN when no spread."""
+    finite = changes.dropna()
+    if finite.empty:
+        return changes * np.nan
+    median = finite.median()
+    scale = 1.4826 * (finite - median).abs().median()
+    if not scale > 0:
+        scale = finite.std(ddof=1) if len(finite) > 1 else np.nan
+    if not scale or not np.isfinite(scale):
+        return changes * np.nan
+    return (changes - median) / scale
+
+
+@dataclass
+class ChangeSignals:
+    indicator_id: str
+    period_from: int
+    period_to: int
+    level: str
+    scope: str
+    z_threshold: float
+    min_change: float
+    median_change: float | None
+    noise_scale: float | None
+    compared: int
+    table: pd.DataFrame = field(repr=False)
+
+    def rows(self, signals_only: bool = False) -> list[dict]:
+        frame = self.table[self.table["signal"]] if signals_only else self.table
+        out = []
+        for code, row in frame.iterrows():
+            item = {"area_code": code}
+            for key, value in row.items():
+                if isinstance(value, float | np.floating):
+                    value = None if not np.isfinite(value) else float(value)
+                elif isinstance(value, np.bool_):
+                    value = bool(value)
+                item[key] = value
+            out.append(item)
+        return out
+
+
+def default_periods(session: Session, indicator_id: str) -> tuple[int, int]:
+    """The last two periods of an indicator that have values."""
+    periods = available_periods(session, indicator_id)
+    if len(periods) < 2:
+        raise ValueError(f"{indicator_id} heeft maar {len(periods)} periode(n): geen verandering te meten")
+    return periods[-2], periods[-1]
+
+
+def change_signals(session: Session, indicator_id: str, period_from: int | None = None,
+                   period_to: int | None = None, level: Level | str = Level.WIJK, scope: str = "nta",
+                   z_threshold: float = DEFAULT_Z, min_change: float | None = None) -> ChangeSignals:
+    """Changes of one indicator between two periods with their robust z and signal flag."""
+    level = Level(level)
+    ind = load_catalogue()[indicator_id]
+    if period_from is None or period_to is None:
+        period_from, period_to = default_periods(session, indicator_id)
+    min_change = MIN_CHANGE.get(indicator_id, 0.0) if min_change is None else min_change
+
+    def compute() -> ChangeSignals:
+        index = area_index(session)
+        codes = scope_codes(index, level, scope, period_to)
+        # Exact periods only: a change needs a value in both years for the same area code.
+        before = indicator_matrix(session, codes, [indicator_id], period_from)
+        after = indicator_matrix(session, codes, [indicator_id], period_to)
+        v1 = before.values[indicator_id].where(before.periods[indicator_id] == period_from)
+        v2 = after.values[indicator_id].where(after.periods[indicator_id] == period_to)
+        table = pd.DataFrame({"value_from": v1, "value_to": v2}).dropna()
+        table["change"] = table["value_to"] - table["value_from"]
+        sign = -1 if ind.direction is Direction.HIGHER_IS_WORSE else 1
+        table["robust_z"] = robust_z(table["change"]) * sign  # oriented: negative = worse than trend
+        table["signal"] = (table["robust_z"].abs() >= z_threshold) & (table["change"].abs() >= min_change)
+        if ind.direction is Direction.NEUTRAL:
+            words = np.where(table["robust_z"] < 0, "sterker gedaald", "sterker gestegen")
+        else:
+            words = np.where(table["robust_z"] < 0, "achteruit", "vooruit")
+        table["signal_label"] = np.where(table["signal"], words, "binnen de ruis")
+        gemeenten = gemeente_codes(session, table.index)
+        table.insert(0, "area_name", [index.areas[c].name for c in table.index])
+        table.insert(1, "gemeente_name", [index.areas[gemeenten[c]].name if gemeenten[c] else None
+                                          for c in table.index])
+        table = table.sort_values("robust_z")
+        finite = table["change"]
+        median = float(finite.median()) if len(finite) else None
+        mad = float(1.4826 * (finite - finite.median()).abs().median()) if len(finite) else None
+        return ChangeSignals(indicator_id=indicator_id, period_from=period_from, period_to=period_to,
+                             level=level.value, scope=scope, z_threshold=z_threshold, min_change=min_change,
+                             median_change=median, noise_scale=mad, compared=len(table), table=table)
+
+    key = ("change", indicator_id, period_from, period_to, level.value, scope, z_threshold, min_change)
+    return cached(session, key, compute)
