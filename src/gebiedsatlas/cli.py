@@ -12,18 +12,27 @@ from rich.table import Table
 
 from gebiedsatlas.config import Settings
 from gebiedsatlas.errors import InputError
+from gebiedsatlas.sources.fetch.cli import fetch_app
 
 app = typer.Typer(help="Gebiedsatlas: de gezamenlijke gebiedsatlas van de New Town Alliantie.",
                   no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console()
+app.add_typer(fetch_app, name="fetch")
 
 
 @app.command("import")
 def import_data(
     data_dir: Annotated[Path | None, typer.Option(help="map met de gebundelde gegevens")] = None,
+    cache: Annotated[bool, typer.Option("--cache",
+                                        help="ook de opgehaalde bronnen (gebiedsatlas fetch) laden")] = False,
 ) -> None:
     """Laad de gebundelde gegevens (CBS, Leefbaarometer, grenzen) in de database."""
+    from gebiedsatlas.sources.fetch.cache import default_cache_dir
+    from gebiedsatlas.sources.fetch.cached import CacheReport, cached_sources
     from gebiedsatlas.sources.importer import IMPORT_STEPS, import_bundled
+
+    cache_report = CacheReport()
+    extra = cached_sources(default_cache_dir(), cache_report) if cache else None
 
     settings = Settings.from_env()
     with Progress(TextColumn("{task.description}"), BarColumn(), TimeElapsedColumn(),
@@ -34,11 +43,13 @@ def import_data(
             progress.update(task, description=message, advance=1)
 
         try:
-            summary = import_bundled(settings.database_url, data_dir or settings.data_dir, report)
+            summary = import_bundled(settings.database_url, data_dir or settings.data_dir, report, extra)
         except InputError as exc:
             progress.stop()
             console.print(f"[red]Import afgebroken, er is niets gewijzigd.[/red]\n{exc}")
             raise typer.Exit(1) from None
+    for line in cache_report.read + cache_report.notes:
+        console.print(line)
     _print_summary(summary)
 
 

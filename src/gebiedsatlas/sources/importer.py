@@ -39,6 +39,8 @@ from gebiedsatlas.store.models import (
 )
 
 Report = Callable[[str], None]
+# Reads further sources (the fetch cache, a benchmark set) given the bundled batches it may build on.
+ExtraSources = Callable[[list[SourceBatch]], list[SourceBatch]]
 IMPORT_STEPS = 7  # calls to ``report`` during one import, for progress bars
 
 
@@ -77,10 +79,32 @@ def merge_areas(batches: list[SourceBatch]) -> dict[str, AreaRecord | dict]:
     return merged
 
 
+def add_extra(bundled: list[SourceBatch], extra: list[SourceBatch]) -> list[SourceBatch]:
+    """Bundled plus extra batches; a fetched value supersedes the bundled value with the same key.
+
+    The key is (area, indicator, period), so a fetch limited to a few gemeenten updates just those
+    and leaves the rest of the bundled edition in place; likewise a fetched boundary supersedes the
+    bundled one of the same area and boundary year.
+    """
+    # Columnar batches (``frame``, e.g. the benchmark) only add keys the bundled data lacks.
+    fetched = {(o[0], o[1], o[2]) for b in extra for o in b.observations}
+    fetched_shapes = {(g.area_code, g.boundary_year) for b in extra for g in b.geometries}
+    for batch in bundled:
+        if fetched:
+            batch.observations = [o for o in batch.observations if (o[0], o[1], o[2]) not in fetched]
+        if fetched_shapes:
+            batch.geometries = [g for g in batch.geometries
+                                if (g.area_code, g.boundary_year) not in fetched_shapes]
+    return [*bundled, *extra]
+
+
 def build_observations(batches: list[SourceBatch], areas: dict, catalogue: Catalogue) -> pd.DataFrame:
     obs = pd.DataFrame(
         [o for b in batches for o in b.observations], columns=OBSERVATION_COLUMNS
     )
+    frames = [b.frame for b in batches if b.frame is not None]
+    if frames:
+        obs = pd.concat([obs, *(f[OBSERVATION_COLUMNS] for f in frames)], ignore_index=True)
     unknown = set(obs["area_code"]) - set(areas)
     if unknown:
         raise InputError("data/", "waarden voor onbekende gebieden", column="area_code",
@@ -101,6 +125,13 @@ def _write(session, catalogue: Catalogue, areas: dict, batches: list[SourceBatch
                              table_id=info.table_id, year=info.year, licence=info.licence,
                              attribution=info.attribution, url=info.url,
                              description=info.description))
+    for batch in batches:
+        if batch.source is not None and batch.source.id not in catalogue.sources:
+            info = batch.source
+            session.merge(Source(id=info.id, publisher=info.publisher, title=info.title,
+                                 table_id=info.table_id, year=info.year, licence=info.licence,
+                                 attribution=info.attribution, url=info.url,
+                                 description=info.description))
     for ind in catalogue.indicators.values():
         session.merge(Indicator(id=ind.id, label=ind.label, description=ind.description,
                                 theme=ind.theme, unit=ind.unit, direction=ind.direction.value,
@@ -138,8 +169,14 @@ def _write(session, catalogue: Catalogue, areas: dict, batches: list[SourceBatch
                         [{"set_id": area_set.id, "area_code": c} for c in area_set.members])
 
 
-def import_bundled(database_url: str, data_dir: Path, report: Report | None = None) -> dict:
-    """Import everything in ``data_dir`` into the store at ``database_url``; returns a summary."""
+def import_bundled(database_url: str, data_dir: Path, report: Report | None = None,
+                   extra_sources: ExtraSources | None = None) -> dict:
+    """Import everything in ``data_dir`` into the store at ``database_url``; returns a summary.
+
+    ``extra_sources`` reads further sources (``gebiedsatlas import --cache``: the fetched CBS, PDOK
+    and Leefbaarometer files); they are validated with the bundled ones and written in the same
+    transaction.
+    """
     report = report or (lambda _msg: None)
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)
@@ -147,6 +184,9 @@ def import_bundled(database_url: str, data_dir: Path, report: Report | None = No
     db.upgrade(database_url)
 
     batches = read_bundled(data_dir, catalogue, report)
+    if extra_sources is not None:
+        report("Opgehaalde bronnen lezen")
+        batches = add_extra(batches, extra_sources(batches))
     areas = merge_areas(batches)
     for batch in batches:
         for g in batch.geometries:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 from gebiedsatlas.areas.codes import Level
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from gebiedsatlas.indicators.catalogue import SourceInfo
 
 
 @dataclass(frozen=True)
@@ -49,3 +54,7 @@ class SourceBatch:
     observations: list[ObservationRecord] = field(default_factory=list)
     geometries: list[GeometryRecord] = field(default_factory=list)
     files: list[str] = field(default_factory=list)
+    # A source that is not in the catalogue's ``sources:`` (e.g. a fetched CBS edition) describes itself.
+    source: SourceInfo | None = None
+    # Observations in columnar form (the columns of ObservationRecord), for very large sources.
+    frame: pd.DataFrame | None = None

@@ -1,0 +1,1 @@
+"""Connectors that fetch published sources (CBS, PDOK, Leefbaarometer) into a local cache."""
