@@ -137,7 +137,8 @@ def outcome_progress(series: list[dict], *, baseline_value: float | None, target
     if start is None or start == target_value:
         share = 1.0 if reached(projected) else 0.0
     else:
-        share = (projected - start) / (target_value - start)
+        # Rounded so a line that lands exactly on the target is not "risico" by a rounding error.
+        share = round((projected - start) / (target_value - start), 6)
     base.status = "op_koers" if share >= 1 else "risico" if share >= OUTCOME_AT_RISK else "achter"
     base.explanation = (f"De trend {trend.first_year}–{trend.last_year} komt in {target_year} uit op "
                         f"{_fmt(round(projected, 3))}; streefwaarde {_fmt(target_value)} "
