@@ -15,7 +15,7 @@ import json
 from pathlib import Path
 
 from pyproj import Transformer
-from shapely import ops
+import shapely
 from shapely.geometry import shape
 
 from gebiedsatlas.areas.codes import Level, level_of, parent_code_of
@@ -88,6 +88,10 @@ def source_info(cache_dir: Path, year: int) -> SourceInfo:
 _TO_WGS84 = Transformer.from_crs("EPSG:28992", "EPSG:4326", always_xy=True)
 
 
+def _to_wgs84(x, y):
+    return _TO_WGS84.transform(x, y)
+
+
 def read_boundaries_cache(cache_dir: Path, year: int) -> SourceBatch:
     """Cached boundaries of ``year`` as geometries (RD New kept, WGS84 simplified for the web).
 
@@ -128,7 +132,7 @@ def read_boundaries_cache(cache_dir: Path, year: int) -> SourceBatch:
                         # come from CBS, so a map alone never moves a gemeente.
                         batch.areas.append(AreaRecord(code, level, str(props[NAME_FIELD[collection]]).strip(),
                                                       parent_code_of(code), year))
-                    wgs = ops.transform(_TO_WGS84.transform, rd)
+                    wgs = shapely.transform(rd, _to_wgs84, interleaved=False)
                     batch.geometries.append(GeometryRecord(
                         code, year, web_geojson(wgs), json.dumps(feature["geometry"], separators=(",", ":")),
                         wgs.bounds, batch.source_id))
