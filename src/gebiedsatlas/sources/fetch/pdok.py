@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from pyproj import Transformer
 import shapely
+from pyproj import Transformer
 from shapely.geometry import shape
 
 from gebiedsatlas.areas.codes import Level, level_of, parent_code_of
