@@ -30,14 +30,19 @@ def join_dutch(parts: list[str]) -> str:
     return ", ".join(parts[:-1]) + " en " + parts[-1]
 
 
-def explain(drivers: list[str], worse_than_peers: list[str], config: VulnerabilityConfig,
-            level: Level, coverage: float) -> str:
+def explain(drivers: list[str], worse_than_peers: list[str] | None, config: VulnerabilityConfig,
+            level: Level, coverage: float, score: float | None = None) -> str:
     """A Dutch sentence from the drivers, e.g. 'Veel inwoners met een laag inkomen en weinig sociale
-    samenhang, ook ten opzichte van vergelijkbare wijken.'"""
+    samenhang, ook ten opzichte van vergelijkbare wijken.' ``worse_than_peers`` None: peers not checked."""
     plural = level.plural
-    if not drivers:
+    if not drivers and score is not None and score <= 0:
+        text = "Minder kwetsbaar dan gemiddeld in Nederland; geen onderdeel wijst op een achterstand."
+    elif not drivers:
         text = ("Geen enkel onderdeel springt eruit; de score komt door een optelsom van kleinere "
                 "achterstanden ten opzichte van Nederland.")
+    elif worse_than_peers is None:
+        lead = join_dutch([config.component(d).phrase for d in drivers])
+        text = f"{lead[0].upper() + lead[1:]} ten opzichte van Nederland."
     else:
         phrases = [config.component(d).phrase for d in drivers]
         lead = join_dutch(phrases)
@@ -142,7 +147,7 @@ def attention_areas(session: Session, level: Level | str = Level.WIJK, period: i
                 rank_low=float(row["rank_low"]), rank_high=float(row["rank_high"]), of=n,
                 coverage=float(row["coverage"]), reasons=reasons, drivers=drivers,
                 driver_labels=[config.component(d).label for d in drivers], worse_than_peers=worse,
-                explanation=explain(drivers, worse, config, level, float(row["coverage"])),
+                explanation=explain(drivers, worse, config, level, float(row["coverage"]), float(row["score"])),
             ))
         return out
 
