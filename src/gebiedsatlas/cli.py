@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gebiedsatlas.agreements.cli import app as agreements_app
 from gebiedsatlas.config import Settings
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.sources.fetch.cli import fetch_app
@@ -18,6 +19,7 @@ app = typer.Typer(help="Gebiedsatlas: de gezamenlijke gebiedsatlas van de New To
                   no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console()
 app.add_typer(fetch_app, name="fetch")
+app.add_typer(agreements_app, name="afspraken")
 
 
 @app.command("import")
