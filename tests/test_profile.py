@@ -69,13 +69,17 @@ def test_wijk_profile_with_gemeente_new_towns_and_netherlands(wijk_profile):
 
     inwoners = wijk_profile.figure("inwoners")
     assert inwoners.current.value == 1765 and inwoners.current.period == 2024
+    refs = {c.reference.key: c for c in inwoners.references}
+    assert refs["gemeente"].value.value == 226_500 and refs["nl"].value.value == 17_942_942
+    # A count is not compared with the (bigger) gemeente, and its trend is the area's own.
+    assert refs["gemeente"].comparison is None and refs["gemeente"].mark is None
     trend = {s.key: {p.period: p.value for p in s.points} for s in inwoners.trend}
-    assert trend["area"] == {2022: 1635, 2024: 1765}
-    assert trend["gemeente"] == {2022: 217_828, 2024: 226_500}
-    assert trend["nl"] == {2022: 17_590_672, 2024: 17_942_942}
-    # Neutral indicator: a comparison but no better/worse judgement.
-    gemeente = inwoners.references[0]
-    assert gemeente.comparison == "lager" and gemeente.mark is None
+    assert trend == {"area": {2022: 1635, 2024: 1765}}
+    # A neutral share: hoger/lager but no better/worse judgement. 65+: 33,0% against Almere's 13,7%.
+    older = {c.reference.key: c for c in wijk_profile.figure("aandeel_65_plus").references}
+    assert (older["gemeente"].comparison, older["gemeente"].mark) == ("hoger", None)
+    shares = {s.key: {p.period for p in s.points} for s in wijk_profile.figure("aandeel_65_plus").trend}
+    assert shares["area"] == shares["gemeente"] == shares["nl"] == {2022, 2024}
 
 
 def test_better_worse_follows_direction(session, wijk_profile):

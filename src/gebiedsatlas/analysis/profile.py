@@ -25,7 +25,14 @@ from sqlalchemy.orm import Session
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.index import AreaIndex, AreaInfo, area_index
 from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
-from gebiedsatlas.indicators.catalogue import Catalogue, Direction, IndicatorDef, SourceInfo, load_catalogue
+from gebiedsatlas.indicators.catalogue import (
+    AggregationMethod,
+    Catalogue,
+    Direction,
+    IndicatorDef,
+    SourceInfo,
+    load_catalogue,
+)
 from gebiedsatlas.indicators.values import area_set_values, area_values, netherlands_values, observations
 from gebiedsatlas.sources.values import Status
 from gebiedsatlas.store.models import ImportRun
@@ -423,11 +430,15 @@ def _figure(ind: IndicatorDef, area: AreaInfo, own: dict[int, Value], refs: list
             parent: AreaInfo | None, catalogue: Catalogue) -> Figure:
     periods = sorted(own)
     current = own[periods[-1]] if periods else None
+    # Counts (sum-aggregated: inhabitants, dwellings, hectares) grow with the size of an area:
+    # a wijk always has fewer inhabitants than Nederland, so no comparison or reference trend is
+    # drawn for them; the reference values are still given.
+    comparable = ind.aggregation.method is not AggregationMethod.SUM
     comparisons = []
     for ref in refs:
         ref_value = ref_values[ref.key].get(ind.id, {}).get(current.period) if current else None
         comparison = mark = None
-        if current and current.has_value and ref_value and ref_value.has_value:
+        if comparable and current and current.has_value and ref_value and ref_value.has_value:
             comparison, mark = compare_values(current.value, ref_value.value, ind)
         comparisons.append(ReferenceComparison(ref, ref_value, comparison, mark))
 
@@ -443,7 +454,7 @@ def _figure(ind: IndicatorDef, area: AreaInfo, own: dict[int, Value], refs: list
     trend: tuple[TrendSeries, ...] = ()
     if len(periods) > 1:
         series = [TrendSeries("area", area.name, area.code, tuple(own[p] for p in periods))]
-        for ref in refs:
+        for ref in refs if comparable else ():
             by_period = ref_values[ref.key].get(ind.id, {})
             points = tuple(by_period[p] for p in periods if p in by_period)
             if any(p.has_value for p in points):

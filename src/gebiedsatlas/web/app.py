@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from gebiedsatlas import __version__
 from gebiedsatlas.config import Settings
-from gebiedsatlas.web import api, pages
+from gebiedsatlas.web import api, atlas_pages, pages
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -31,4 +31,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(atlas_pages.router)
     return app

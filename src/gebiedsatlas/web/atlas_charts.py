@@ -1,0 +1,140 @@
+"""Vega-Lite specifications for the charts of the profile, compare and indicator pages.
+
+The specs are plain dicts rendered into the page as JSON and drawn by the vendored vega-embed
+(``static/js/atlas-pages.js``, ``{actions: false}``, Dutch number locale). Every chart on a page
+also has a table with the same numbers, so the charts never carry information on their own.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from gebiedsatlas.analysis.compare import Comparison
+from gebiedsatlas.analysis.distribution import Distribution
+from gebiedsatlas.analysis.profile import Figure
+from gebiedsatlas.indicators.catalogue import IndicatorDef
+
+# Colour-blind-safe (Okabe-Ito based, darkened for 3:1 contrast on white) and also told apart by
+# dash pattern, so no series depends on colour alone.
+SERIES_COLOURS = {"area": "#154273", "gemeente": "#b34700", "nta": "#00704f", "nl": "#5c5c5c"}
+EXTRA_COLOURS = ["#8a3ffc", "#a2191f", "#005d5d", "#6f4e00"]
+SERIES_DASHES = {"area": [1, 0], "gemeente": [6, 3], "nta": [2, 2], "nl": [8, 3, 2, 3]}
+BAR_COLOUR = "#154273"
+
+
+def number_format(ind: IndicatorDef) -> str:
+    """A d3 format for the indicator's decimals (the page passes the Dutch locale)."""
+    return f",.{ind.decimals}f"
+
+
+def axis_title(ind: IndicatorDef) -> str:
+    return ind.label if ind.unit in ("aantal", "score") else f"{ind.label} ({ind.unit})"
+
+
+def trend_spec(figure: Figure) -> dict:
+    """A line chart of the area and its references over all periods of the area."""
+    ind = figure.indicator
+    values, domain, colours, dashes = [], [], [], []
+    for i, series in enumerate(figure.trend):
+        domain.append(series.label)
+        colours.append(SERIES_COLOURS.get(series.key, EXTRA_COLOURS[i % len(EXTRA_COLOURS)]))
+        dashes.append(SERIES_DASHES.get(series.key, [4, 4]))
+        values += [{"periode": p.period, "reeks": series.label, "waarde": p.value}
+                   for p in series.points if p.has_value]
+    periods = sorted({v["periode"] for v in values})
+    fmt = number_format(ind)
+    return {
+        "description": f"Lijngrafiek: {ind.label} per jaar, {', '.join(domain)}. De tabel eronder bevat "
+                       "dezelfde cijfers.",
+        "width": "container",
+        "height": 190,
+        "data": {"values": values},
+        "mark": {"type": "line", "point": {"filled": True, "size": 45}, "strokeWidth": 2.5},
+        "encoding": {
+            "x": {"field": "periode", "type": "quantitative", "title": "Jaar",
+                  "scale": {"domain": [periods[0], periods[-1]] if periods else None, "nice": False},
+                  "axis": {"format": "d", "values": periods, "labelAngle": 0, "grid": False}},
+            "y": {"field": "waarde", "type": "quantitative", "title": axis_title(ind),
+                  "scale": {"zero": False}, "axis": {"format": fmt, "tickCount": 5}},
+            "color": {"field": "reeks", "type": "nominal", "title": None,
+                      "scale": {"domain": domain, "range": colours},
+                      "legend": {"orient": "bottom", "columns": 2, "symbolType": "stroke", "symbolStrokeWidth": 2.5,
+                                 "symbolSize": 300, "labelLimit": 200}},
+            "strokeDash": {"field": "reeks", "type": "nominal", "title": None,
+                           "scale": {"domain": domain, "range": dashes}},
+            "tooltip": [
+                {"field": "reeks", "title": "Gebied"},
+                {"field": "periode", "title": "Jaar", "format": "d"},
+                {"field": "waarde", "title": ind.label, "format": fmt},
+            ],
+        },
+        "config": _config(),
+    }
+
+
+def histogram_spec(dist: Distribution, level_plural: str) -> dict:
+    """Bars over precomputed bins (the same bins as the table next to it)."""
+    ind = dist.indicator
+    fmt = number_format(ind) if ind.decimals else ",d"
+    step = (dist.bins[0].upper - dist.bins[0].lower) if dist.bins else 1
+    values = [{"van": b.lower, "tot": b.upper, "aantal": b.count} for b in dist.bins]
+    return {
+        "description": f"Histogram: verdeling van {ind.label} over {dist.count} {level_plural} in {dist.period}. "
+                       "De tabel ernaast bevat dezelfde aantallen.",
+        "width": "container",
+        "height": 240,
+        "data": {"values": values},
+        "mark": {"type": "bar", "color": BAR_COLOUR, "stroke": "#ffffff", "strokeWidth": 0.5},
+        "encoding": {
+            "x": {"field": "van", "type": "quantitative", "bin": {"binned": True, "step": step},
+                  "title": axis_title(ind), "axis": {"format": fmt}},
+            "x2": {"field": "tot"},
+            "y": {"field": "aantal", "type": "quantitative", "title": f"Aantal {level_plural}",
+                  "axis": {"format": ",d", "tickMinStep": 1}},
+            "tooltip": [
+                {"field": "van", "title": "Van", "format": fmt},
+                {"field": "tot", "title": "Tot", "format": fmt},
+                {"field": "aantal", "title": "Aantal", "format": ",d"},
+            ],
+        },
+        "config": _config(),
+    }
+
+
+def compare_spec(comparison: Comparison, theme_rows: Sequence, labels: Sequence[str]) -> dict:
+    """One small horizontal bar chart per indicator of a theme, stacked vertically."""
+    charts = []
+    for row in theme_rows:
+        ind = row.indicator
+        fmt = number_format(ind)
+        values = [{"gebied": label, "waarde": v.value}
+                  for label, v in zip(labels, row.values, strict=True) if v is not None and v.has_value]
+        title = f"{ind.label}{'' if ind.unit == 'aantal' else f' ({ind.unit})'}, {row.period}"
+        charts.append({
+            "title": {"text": title, "anchor": "start", "fontSize": 13},
+            "width": 460,  # "container" is not allowed inside vconcat
+            "height": {"step": 20},
+            "data": {"values": values},
+            "mark": {"type": "bar", "color": BAR_COLOUR},
+            "encoding": {
+                "y": {"field": "gebied", "type": "nominal", "title": None, "sort": None,
+                      "scale": {"domain": list(labels)}},
+                "x": {"field": "waarde", "type": "quantitative", "title": None,
+                      "axis": {"format": fmt, "tickCount": 4}},
+                "tooltip": [{"field": "gebied", "title": "Gebied"},
+                            {"field": "waarde", "title": ind.label, "format": fmt}],
+            },
+        })
+    return {
+        "description": "Staafdiagrammen per indicator voor " + ", ".join(labels)
+                       + ". De tabel erboven bevat dezelfde cijfers.",
+        "vconcat": charts,
+        "spacing": 18,
+        "config": _config(),
+    }
+
+
+def _config() -> dict:
+    return {"font": "Noto Sans, Arial, sans-serif", "view": {"stroke": None},
+            "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#222", "titleColor": "#222"},
+            "legend": {"labelFontSize": 12, "labelColor": "#222"}}

@@ -1,0 +1,121 @@
+/* Progressive enhancement for the profile, compare and indicator pages.
+ *
+ * Everything on these pages is readable without JavaScript (tables carry all numbers); this script
+ * draws the Vega-Lite charts (vendored vega-embed, no action menu, Dutch number format), the small
+ * area map (vendored Leaflet), the print button, and area suggestions in the compare form.
+ */
+(function () {
+  "use strict";
+
+  // d3-format locale for nl-NL: 226.500 and 4,1.
+  var NL_FORMAT = { decimal: ",", thousands: ".", grouping: [3], currency: ["€\u00a0", ""] };
+
+  function renderCharts() {
+    var nodes = document.querySelectorAll("[data-vega-spec]");
+    if (!nodes.length || typeof vegaEmbed !== "function") return;
+    nodes.forEach(function (el) {
+      var source = document.getElementById(el.getAttribute("data-vega-spec"));
+      if (!source) return;
+      var spec = JSON.parse(source.textContent);
+      vegaEmbed(el, spec, { actions: false, renderer: "svg", mode: "vega-lite", formatLocale: NL_FORMAT })
+        .then(function (result) {
+          el.classList.add("atlas-chart--ready");
+          // Vega's SVG gets the spec's description as its accessible name.
+          var svg = el.querySelector("svg");
+          if (svg && spec.description) {
+            svg.setAttribute("role", "img");
+            svg.setAttribute("aria-label", spec.description);
+          }
+          return result;
+        })
+        .catch(function () {
+          el.textContent = "De grafiek kon niet worden getekend; de tabel bevat dezelfde cijfers.";
+        });
+    });
+  }
+
+  function areaMap(el) {
+    if (typeof L === "undefined") return;
+    var code = el.getAttribute("data-code");
+    var map = L.map(el, { scrollWheelZoom: false, zoomSnap: 0.25 });
+    var tiles = el.getAttribute("data-tile-url");
+    if (tiles) L.tileLayer(tiles, { maxZoom: 19 }).addTo(map);
+    fetch(el.getAttribute("data-geojson"))
+      .then(function (response) {
+        if (!response.ok) throw new Error(response.status);
+        return response.json();
+      })
+      .then(function (collection) {
+        var target = null;
+        var layer = L.geoJSON(collection, {
+          style: function (feature) {
+            return feature.properties.code === code
+              ? { color: "#000000", weight: 3, fillColor: "#154273", fillOpacity: 0.65 }
+              : { color: "#4d4d4d", weight: 1, fillColor: "#d9d9d9", fillOpacity: 0.55 };
+          },
+          onEachFeature: function (feature, shape) {
+            var own = feature.properties.code === code;
+            shape.bindTooltip(feature.properties.name + (own ? " (dit gebied)" : ""), { sticky: true });
+            if (own) {
+              target = shape;
+            } else {
+              shape.on("click", function () {
+                window.location.href = "/gebied/" + encodeURIComponent(feature.properties.code);
+              });
+            }
+          },
+        }).addTo(map);
+        if (target) target.bringToFront();
+        var bounds = target ? target.getBounds().pad(0.8) : layer.getBounds();
+        if (bounds.isValid()) map.fitBounds(bounds);
+        if (collection.attribution) map.attributionControl.addAttribution(collection.attribution);
+        el.setAttribute("data-ready", String(layer.getLayers().length));
+      })
+      .catch(function () {
+        el.setAttribute("data-ready", "error");
+        el.textContent = "De kaart kon niet worden geladen; de tabel bij de kaart bevat dezelfde gebieden.";
+      });
+  }
+
+  function printButtons() {
+    document.querySelectorAll("[data-print]").forEach(function (button) {
+      button.hidden = false;
+      button.addEventListener("click", function () { window.print(); });
+    });
+  }
+
+  // Suggest areas while typing in the compare form (the form also works without this).
+  function areaSuggestions(input) {
+    var list = document.getElementById(input.getAttribute("list"));
+    if (!list) return;
+    var timer = null;
+    input.addEventListener("input", function () {
+      clearTimeout(timer);
+      var parts = input.value.split(",");
+      var last = parts[parts.length - 1].trim();
+      if (last.length < 2) return;
+      timer = setTimeout(function () {
+        fetch("/api/areas?limit=8&q=" + encodeURIComponent(last))
+          .then(function (r) { return r.json(); })
+          .then(function (data) {
+            var prefix = parts.slice(0, -1).map(function (p) { return p.trim(); }).filter(Boolean);
+            list.innerHTML = "";
+            data.areas.forEach(function (area) {
+              var option = document.createElement("option");
+              option.value = prefix.concat([area.code]).join(", ");
+              option.label = area.name + " (" + area.level + ", " + area.code + ")";
+              list.appendChild(option);
+            });
+          })
+          .catch(function () { /* suggestions are optional */ });
+      }, 150);
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    renderCharts();
+    document.querySelectorAll("[data-area-map]").forEach(areaMap);
+    printButtons();
+    document.querySelectorAll("input[data-area-suggest]").forEach(areaSuggestions);
+  });
+})();
