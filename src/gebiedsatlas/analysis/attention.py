@@ -16,7 +16,8 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.matrix import cached
-from gebiedsatlas.analysis.reference import ReferenceKind, reference
+from gebiedsatlas.analysis.peers import find_peers
+from gebiedsatlas.analysis.reference import NTA_SET
 from gebiedsatlas.analysis.vulnerability import VulnerabilityConfig, VulnerabilityResult, load_config, vulnerability
 from gebiedsatlas.areas.codes import Level
 
@@ -98,18 +99,31 @@ class AttentionResult:
 
 
 def _worse_than_peers(session: Session, code: str, drivers: list[str], result: VulnerabilityResult) -> list[str]:
-    """Drivers on which the area is more vulnerable than the mean of its structural peers."""
+    """Drivers on which the area is more vulnerable than the mean of its structural peers.
+
+    Peers are searched in Nederland; for a component that most of them lack (the Leefbaarometer is
+    bundled for the New Towns only) among the New Towns' areas, as in ``reference``.
+    """
+    if not drivers:
+        return []
+    raw = result.raw_population if result.raw_population is not None else result.raw
+    peer_sets = {}
+    try:
+        peer_sets["nl"] = find_peers(session, code, period=result.period).codes
+    except (KeyError, ValueError):
+        return []
     worse = []
     for cid in drivers:
-        value = result.raw.at[code, cid]
-        try:
-            ref = reference(session, code, cid, ReferenceKind.PEERS, result.period)
-        except (KeyError, ValueError):
-            continue
-        if ref.value is None or pd.isna(value):
+        value = raw.at[code, cid] if code in raw.index else float("nan")
+        peer_values = raw[cid].reindex(peer_sets["nl"])
+        if peer_values.notna().sum() < len(peer_sets["nl"]) / 2:
+            if "nta" not in peer_sets:
+                peer_sets["nta"] = find_peers(session, code, period=result.period, scope=NTA_SET).codes
+            peer_values = raw[cid].reindex(peer_sets["nta"])
+        if pd.isna(value) or not peer_values.notna().any():
             continue
         sign = result.config.component(cid).vulnerable_sign
-        if sign * (value - ref.value) > 0:
+        if sign * (value - peer_values.mean()) > 0:
             worse.append(cid)
     return worse
 

@@ -136,7 +136,6 @@ def find_peers(session: Session, area_code: str, k: int = DEFAULT_K, period: int
     model = NearestNeighbors(n_neighbors=n, metric="euclidean").fit(z.to_numpy())
     distances, positions = model.kneighbors(z.loc[[area_code]].to_numpy())
     peers = []
-    peer_z = {}
     for dist, pos in zip(distances[0], positions[0], strict=True):
         code = z.index[pos]
         if code == area_code:
@@ -144,7 +143,8 @@ def find_peers(session: Session, area_code: str, k: int = DEFAULT_K, period: int
         gemeente = index.gemeente_of(code)
         peers.append(Peer(code=code, name=index.areas[code].name,
                           gemeente=gemeente.name if gemeente else None, distance=float(dist)))
-        peer_z[code] = {f: float(z.at[code, f]) for f in used}
+    peers = peers[:k]
+    peer_z = z.loc[[p.code for p in peers]].to_dict("index")
     return PeerResult(area_code=area_code, level=level.value, period=period, scope=scope,
-                      features=used, candidates=len(pool) - 1, peers=peers[:k],
-                      area_z={f: float(z.at[area_code, f]) for f in used}, peer_z=peer_z)
+                      features=used, candidates=len(pool) - 1, peers=peers,
+                      area_z=z.loc[area_code].to_dict(), peer_z=peer_z)

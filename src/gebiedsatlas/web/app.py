@@ -11,6 +11,8 @@ from fastapi.staticfiles import StaticFiles
 from gebiedsatlas import __version__
 from gebiedsatlas.config import Settings
 from gebiedsatlas.web import api, atlas_pages, pages
+from gebiedsatlas.web.analysis_api import router as analysis_api_router
+from gebiedsatlas.web.analysis_pages import router as analysis_pages_router
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -31,5 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(pages.router)
+    app.include_router(analysis_api_router)
+    app.include_router(analysis_pages_router)
     app.include_router(atlas_pages.router)
     return app

@@ -1,0 +1,215 @@
+"""Pages of the analyses: aandachtsgebieden, typologie, signalen and the method page.
+
+Each page is server-rendered (tables work without JavaScript); the Leaflet map is drawn by
+``static/js/analysis-map.js`` from the boundaries of ``/api/analysis/geojson`` and the colours that
+the page embeds.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import HTMLResponse
+from markdown_it import MarkdownIt
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.analysis.attention import attention_areas
+from gebiedsatlas.analysis.change import change_signals
+from gebiedsatlas.analysis.matrix import scope_codes
+from gebiedsatlas.analysis.reference import NTA_SET
+from gebiedsatlas.analysis.typology import typology
+from gebiedsatlas.analysis.vulnerability import load_config, vulnerability
+from gebiedsatlas.areas.codes import Level
+from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.config import REPO_DIR
+from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.indicators.values import available_periods
+from gebiedsatlas.web.deps import get_session, get_settings
+from gebiedsatlas.web.templating import templates
+
+router = APIRouter(include_in_schema=False)
+SessionDep = Annotated[Session, Depends(get_session)]
+METHODS_MD = REPO_DIR / "docs" / "methods.md"
+
+# Vulnerability classes: upper bounds and colours (ColorBrewer RdBu, colour-blind safe).
+SCORE_CLASSES = [(-0.5, "#2166ac", "minder kwetsbaar (< −0,5)"), (0.0, "#92c5de", "−0,5 tot 0"),
+                 (0.5, "#fddbc7", "0 tot 0,5"), (0.75, "#f4a582", "0,5 tot 0,75"),
+                 (math.inf, "#b2182b", "0,75 of hoger (aandachtsdrempel)")]
+NO_DATA_COLOUR = "#d9d9d9"
+# Okabe–Ito and Tableau-like categorical colours for the types.
+TYPE_COLOURS = ["#0072b2", "#e69f00", "#009e73", "#cc79a7", "#56b4e9", "#d55e00", "#f0e442", "#999999",
+                "#7f3c8d", "#11a579", "#3969ac", "#f2b701"]
+SIGNAL_COLOURS = {"achteruit": "#b2182b", "sterker gedaald": "#b2182b", "vooruit": "#2166ac",
+                  "sterker gestegen": "#2166ac", "binnen de ruis": "#f0f0f0"}
+
+
+def _scopes(session: Session) -> list[tuple[str, str]]:
+    index = area_index(session)
+    members = index.sets[NTA_SET].members if NTA_SET in index.sets else ()
+    return [(NTA_SET, "Alle New Towns")] + [(c, index.areas[c].name) for c in members]
+
+
+def _pick_scope(session: Session, scope: str) -> tuple[str, str | None]:
+    options = dict(_scopes(session))
+    if scope in options:
+        return scope, None
+    return NTA_SET, f"Onbekende selectie {scope!r}: de New Towns samen worden getoond."
+
+
+def _pick_level(level: str) -> tuple[Level, str | None]:
+    if level in ("wijk", "buurt"):
+        return Level(level), None
+    return Level.WIJK, f"Onbekend niveau {level!r}: wijken worden getoond."
+
+
+def _score_colour(score) -> str:
+    if score is None or (isinstance(score, float) and math.isnan(score)):
+        return NO_DATA_COLOUR
+    return next(colour for bound, colour, _ in SCORE_CLASSES if score < bound)
+
+
+def _render(request: Request, name: str, context: dict) -> HTMLResponse:
+    tile_url = get_settings(request).tile_url
+    return templates.TemplateResponse(request, name, {"tile_url": tile_url, **context})
+
+
+@router.get("/aandachtsgebieden", response_class=HTMLResponse)
+def attention_page(request: Request, session: SessionDep, scope: str = NTA_SET, level: str = "wijk"):
+    """List and map of the aandachtsgebieden with their explanations."""
+    scope, scope_msg = _pick_scope(session, scope)
+    lvl, level_msg = _pick_level(level)
+    result = attention_areas(session, lvl, None, scope)
+    scores = vulnerability(session, lvl, None, scope)
+    labels, colours = {}, {}
+    attention_codes = {a.area_code for a in result.areas}
+    for code, row in scores.table.iterrows():
+        score = row["score"]
+        colours[code] = _score_colour(score)
+        suffix = " · aandachtsgebied" if code in attention_codes else ""
+        labels[code] = ("geen score (onvoldoende gegevens)" if math.isnan(score) else
+                        f"score {score:.2f}".replace(".", ",") + suffix)
+    per_gemeente = []
+    if scope == NTA_SET:
+        for code, name in _scopes(session)[1:]:
+            local = attention_areas(session, lvl, None, code)
+            per_gemeente.append((code, name, local.areas[:3], local.scored))
+    config = load_config()
+    return _render(request, "analysis_attention.html", {
+        "result": result, "scopes": _scopes(session), "scope": scope, "level": lvl.value,
+        "level_plural": lvl.plural, "messages": [m for m in (scope_msg, level_msg) if m],
+        "per_gemeente": per_gemeente, "config": config, "classes": SCORE_CLASSES, "no_data": NO_DATA_COLOUR,
+        "map_data": {"geojson": f"/api/analysis/geojson?layer=vulnerability&scope={scope}&level={lvl.value}",
+                     "colours": colours, "labels": labels},
+        "csv": f"/api/analysis/attention?scope={scope}&level={lvl.value}",
+        "scores_csv": f"/api/analysis/vulnerability?scope={scope}&level={lvl.value}",
+    })
+
+
+@router.get("/typologie", response_class=HTMLResponse)
+def typology_page(request: Request, session: SessionDep, scope: str = NTA_SET, level: str = "wijk"):
+    """Map of area types with their descriptions."""
+    scope, scope_msg = _pick_scope(session, scope)
+    lvl, level_msg = _pick_level(level)
+    result = typology(session, lvl)
+    index = area_index(session)
+    rows, colours, labels, counts = [], {}, {}, {}
+    for code in scope_codes(index, lvl, scope, result.period):
+        area_type = result.type_of(code)
+        gemeente = index.gemeente_of(code)
+        rows.append({"code": code, "name": index.areas[code].name,
+                     "gemeente": gemeente.name if gemeente else "", "type": area_type})
+        colours[code] = TYPE_COLOURS[area_type.id % len(TYPE_COLOURS)] if area_type else NO_DATA_COLOUR
+        labels[code] = area_type.name if area_type else "geen type (onvoldoende gegevens)"
+        if area_type:
+            counts[area_type.id] = counts.get(area_type.id, 0) + 1
+    rows.sort(key=lambda r: (r["type"].id if r["type"] else 99, r["name"]))
+    return _render(request, "analysis_typology.html", {
+        "result": result, "rows": rows, "counts": counts, "scopes": _scopes(session), "scope": scope,
+        "level": lvl.value, "level_plural": lvl.plural, "colours": TYPE_COLOURS, "no_data": NO_DATA_COLOUR,
+        "messages": [m for m in (scope_msg, level_msg) if m],
+        "map_data": {"geojson": f"/api/analysis/geojson?layer=typology&scope={scope}&level={lvl.value}",
+                     "colours": colours, "labels": labels},
+        "csv": f"/api/analysis/typology?scope={scope}&level={lvl.value}",
+    })
+
+
+def _change_indicators(session: Session) -> list[tuple[str, str, list[int]]]:
+    catalogue = load_catalogue()
+    out = []
+    for ind in catalogue.indicators.values():
+        periods = available_periods(session, ind.id)
+        if len(periods) >= 2 and ind.unit != "aantal":
+            out.append((ind.id, ind.label, periods))
+    return out
+
+
+@router.get("/signalen", response_class=HTMLResponse)
+def signals_page(request: Request, session: SessionDep, indicator: str = "lbm_afwijking",
+                 period_from: Annotated[str | None, Query(alias="van")] = None,
+                 period_to: Annotated[str | None, Query(alias="tot")] = None,
+                 scope: str = NTA_SET, level: str = "wijk"):
+    """Where did an indicator change more than plausible noise ("waar gaat het achteruit")."""
+    messages = []
+    options = _change_indicators(session)
+    by_id = {i: (label, periods) for i, label, periods in options}
+    if indicator not in by_id:
+        messages.append(f"Voor {indicator!r} zijn geen twee meetjaren: de Leefbaarometer wordt getoond.")
+        indicator = "lbm_afwijking"
+    label, periods = by_id[indicator]
+    try:
+        start = int(period_from) if period_from else periods[-2]
+        end = int(period_to) if period_to else periods[-1]
+    except ValueError:
+        start, end = periods[-2], periods[-1]
+        messages.append("Jaartal niet herkend: de laatste twee meetjaren worden getoond.")
+    if start not in periods or end not in periods or start >= end:
+        messages.append(f"Kies twee verschillende meetjaren uit {', '.join(map(str, periods))} (van vóór tot).")
+        start, end = periods[-2], periods[-1]
+    scope, scope_msg = _pick_scope(session, scope)
+    lvl, level_msg = _pick_level(level)
+    messages += [m for m in (scope_msg, level_msg) if m]
+    result = change_signals(session, indicator, start, end, lvl, scope)
+    colours, labels = {}, {}
+    for row in result.rows():
+        colours[row["area_code"]] = SIGNAL_COLOURS.get(row["signal_label"], NO_DATA_COLOUR)
+        labels[row["area_code"]] = row["signal_label"]
+    ind = load_catalogue()[indicator]
+    return _render(request, "analysis_signals.html", {
+        "result": result, "signals": result.rows(signals_only=True), "indicator": ind, "options": options,
+        "periods": periods, "start": start, "end": end, "scopes": _scopes(session), "scope": scope,
+        "level": lvl.value, "level_plural": lvl.plural, "messages": messages, "no_data": NO_DATA_COLOUR,
+        "map_data": {"geojson": (f"/api/analysis/geojson?layer=change&indicator={indicator}&from={start}"
+                                 f"&to={end}&scope={scope}&level={lvl.value}"),
+                     "colours": colours, "labels": labels},
+        "csv": f"/api/analysis/change?indicator={indicator}&from={start}&to={end}&scope={scope}&level={lvl.value}",
+    })
+
+
+def method_html(path: Path = METHODS_MD) -> str:
+    """docs/methods.md as HTML (CommonMark with tables); raw HTML in the file is not passed through."""
+    md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    html = md.render(path.read_text(encoding="utf-8"))
+
+    def heading(match: re.Match) -> str:
+        level, text = match.group(1), match.group(2)
+        slug = re.sub(r"[^a-z0-9]+", "-", unicodedata.normalize("NFKD", re.sub(r"<[^>]+>", "", text))
+                      .encode("ascii", "ignore").decode().lower()).strip("-")
+        return f'<h{level} class="utrecht-heading-{level}" id="{slug}">{text}</h{level}>'
+
+    # NL Design System classes and anchors (#typologie, #signalen-van-verandering) for the plain HTML.
+    html = re.sub(r"<h([1-4])>(.*?)</h\1>", heading, html)
+    html = html.replace("<p>", '<p class="utrecht-paragraph">').replace("<table>", '<table class="utrecht-table">')
+    html = html.replace("<th>", '<th class="utrecht-table__header-cell" scope="col">').replace(
+        "<td>", '<td class="utrecht-table__cell">')
+    return html
+
+
+@router.get("/methode/kwetsbaarheid", response_class=HTMLResponse)
+def method_page(request: Request):
+    """The method page: references, deviations, the kwetsbaarheidsscore and its inspirations."""
+    return _render(request, "analysis_method.html", {"body": method_html(), "config": load_config()})
