@@ -15,6 +15,7 @@ class Status(StrEnum):
     SUPPRESSED = "suppressed"  # secret / not published by the source (., x, -99999999)
     MISSING = "missing"  # empty in the source
     DERIVED = "derived"  # computed by Gebiedsatlas from other values
+    CONVERTED = "converted"  # moved to the boundaries of another year (areas/crosswalk.py)
 
     @property
     def label(self) -> str:
@@ -23,11 +24,12 @@ class Status(StrEnum):
             "suppressed": "geheim (niet gepubliceerd)",
             "missing": "geen gegevens",
             "derived": "afgeleid",
+            "converted": "omgerekend",
         }[self.value]
 
     @property
     def has_value(self) -> bool:
-        return self in (Status.OBSERVED, Status.DERIVED)
+        return self in (Status.OBSERVED, Status.DERIVED, Status.CONVERTED)
 
 
 # CBS marks secret, unknown or not applicable values with these; they are never zero.

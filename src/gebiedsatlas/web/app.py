@@ -8,6 +8,7 @@ from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
 from fastapi.staticfiles import StaticFiles
 
+import gebiedsatlas.web.harmonised as harmonised_api
 from gebiedsatlas import __version__
 from gebiedsatlas.config import Settings
 from gebiedsatlas.web import api, atlas_pages, pages
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
+    app.include_router(harmonised_api.router)
     app.include_router(pages.router)
     app.include_router(analysis_api_router)
     app.include_router(analysis_pages_router)
