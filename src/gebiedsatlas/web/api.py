@@ -7,8 +7,7 @@ import math
 from typing import Annotated
 
 import pandas as pd
-from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.responses import Response
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from gebiedsatlas.indicators.values import (
 )
 from gebiedsatlas.sources.values import Status
 from gebiedsatlas.store.models import ImportRun, Source
+from gebiedsatlas.web.cache import cached_response
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.exports import FORMATS, csv_response
 
@@ -235,6 +235,7 @@ def get_values(
 
 @router.get("/geojson", summary="Gebieden van een niveau als GeoJSON, met een indicatorwaarde")
 def get_geojson(
+    request: Request,
     session: SessionDep,
     level: Annotated[str, Query(description="gemeente, wijk, buurt of provincie")],
     parent: str | None = None,
@@ -242,6 +243,15 @@ def get_geojson(
     indicator: str | None = None,
     period: int | None = None,
 ):
+    # Built once per store and import run, then served gzipped from memory (with ETag).
+    key = ("geojson", level, parent, area_set, indicator, period)
+    return cached_response(request, session, key,
+                           lambda: _geojson_body(session, level, parent, area_set, indicator, period),
+                           "application/geo+json")
+
+
+def _geojson_body(session: Session, level: str, parent: str | None, area_set: str | None,
+                  indicator: str | None, period: int | None) -> str:
     index = area_index(session)
     lvl = _level(level)
     if area_set is not None and area_set not in index.sets:
@@ -272,8 +282,7 @@ def get_geojson(
                          status=row["status"] if row else Status.MISSING.value)
         features.append((code, props))
     body = feature_collection(session, features, period)
-    body = body[:-1] + ',"attribution":' + json.dumps(attribution) + "}"
-    return Response(body, media_type="application/geo+json")
+    return body[:-1] + ',"attribution":' + json.dumps(attribution) + "}"
 
 
 @router.get("/sources", summary="Bronnen met licentie en bronvermelding")

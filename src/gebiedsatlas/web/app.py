@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 import gebiedsatlas.web.harmonised as harmonised_api
 from gebiedsatlas import __version__
 from gebiedsatlas.config import Settings
-from gebiedsatlas.web import api, atlas_pages, pages
+from gebiedsatlas.web import api, atlas_pages, map_api, pages
 from gebiedsatlas.web.analysis_api import router as analysis_api_router
 from gebiedsatlas.web.analysis_pages import router as analysis_pages_router
 
@@ -34,6 +34,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(harmonised_api.router)
+    app.include_router(map_api.router)
     app.include_router(pages.router)
     app.include_router(analysis_api_router)
     app.include_router(analysis_pages_router)

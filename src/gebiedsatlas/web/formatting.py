@@ -47,6 +47,14 @@ def format_percent(value: object, decimals: int = 1) -> str:
     return f"{format_number(value, decimals)}%"
 
 
+def format_signed(value: object, decimals: int = 0) -> str:
+    """A difference with its sign: ``+1,5``, ``-0,3``, ``0``; None gives "geen gegevens"."""
+    text = format_number(value, decimals)
+    if text != NO_DATA and float(value) > 0 and text.strip("0,.") != "":
+        return "+" + text
+    return text
+
+
 def format_date(value: date | datetime | str | None) -> str:
     """A date written out: ``2024-01-01`` -> ``1 januari 2024``."""
     if value is None or value == "":
@@ -101,6 +109,7 @@ def register_filters(env) -> None:
     env.filters.update(
         number=format_number,
         percent=format_percent,
+        signed=format_signed,
         nl_date=format_date,
         value=format_value,
         indicator_value=format_indicator_value,

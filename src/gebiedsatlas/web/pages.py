@@ -1,4 +1,4 @@
-"""HTML pages of the atlas (server-rendered with Jinja2, progressively enhanced with JS).
+"""HTML pages of the atlas: home, search, map and sources (server-rendered, progressively enhanced).
 
 ``templates`` is re-exported here so other page routers can ``from gebiedsatlas.web.pages import
 templates`` and extend ``base.html``.
@@ -6,17 +6,227 @@ templates`` and extend ``base.html``.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
-from fastapi.responses import HTMLResponse
+import json
+import math
+import threading
+from typing import Annotated
+from urllib.parse import urlencode
 
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from fastapi.responses import HTMLResponse
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.analysis.choropleth import MAP_LEVELS, SCOPE_NETHERLANDS, MapQuery, map_data, store_version
+from gebiedsatlas.analysis.classify import Method
+from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
+from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.errors import InputError
+from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.indicators.values import area_set_values, area_values, available_periods, latest_period
+from gebiedsatlas.sources.values import Status
+from gebiedsatlas.store.models import Source
+from gebiedsatlas.web.cache import cached_response
+from gebiedsatlas.web.deps import get_session
+from gebiedsatlas.web.formatting import format_value
 from gebiedsatlas.web.templating import templates
 
 __all__ = ["router", "templates"]
 
 router = APIRouter(include_in_schema=False)
+SessionDep = Annotated[Session, Depends(get_session)]
+
+NEW_TOWNS_SET = "nta"
+HOME_INDICATORS = ("inwoners", "woningvoorraad", "laag_inkomen", "lbm_score")
+# Maps with more areas than this load their table after the map is drawn (see map.html).
+INLINE_TABLE_ROWS = 1000
+_home_cache: dict[tuple, dict] = {}
+_home_lock = threading.Lock()
+
+
+def _cell(row) -> dict:
+    """A value cell for a template: number or None, with its status and method note."""
+    value = None if row is None or math.isnan(row["value"]) else float(row["value"])
+    status = Status.MISSING.value if row is None else row["status"]
+    return {"value": value, "status": status, "method": None if row is None else row["method"]}
+
+
+def home_figures(session: Session) -> dict:
+    """Key figures of the seven New Towns, the New Towns together and Nederland (latest periods)."""
+    key = (str(session.get_bind().url), store_version(session))
+    with _home_lock:
+        if key in _home_cache:
+            return _home_cache[key]
+    catalogue = load_catalogue()
+    index = area_index(session)
+    towns = list(index.sets[NEW_TOWNS_SET].members)
+    periods = {i: latest_period(session, i) for i in HOME_INDICATORS}
+    frame = area_values(session, [*towns, NETHERLANDS_CODE], list(HOME_INDICATORS))
+    sets = area_set_values(session, NEW_TOWNS_SET, list(HOME_INDICATORS))
+    rows_by = {(r["area_code"], r["indicator_id"], r["period"]): r for r in frame.to_dict("records")}
+    rows_by |= {(NEW_TOWNS_SET, r["indicator_id"], r["period"]): r for r in sets.to_dict("records")}
+    columns = [{"indicator": catalogue[i], "period": periods[i]} for i in HOME_INDICATORS]
+    rows = []
+    for code, name, kind in ([(c, index.areas[c].name, "gemeente") for c in towns]
+                             + [(NEW_TOWNS_SET, index.sets[NEW_TOWNS_SET].name, "set"),
+                                (NETHERLANDS_CODE, "Nederland", "land")]):
+        cells = [_cell(rows_by.get((code, i, periods[i]))) for i in HOME_INDICATORS]
+        rows.append({"code": code, "name": name, "kind": kind, "cells": cells})
+    result = {"columns": columns, "rows": rows}
+    with _home_lock:
+        _home_cache[key] = result
+    return result
 
 
 @router.get("/", response_class=HTMLResponse)
-def home(request: Request):
+def home(request: Request, session: SessionDep):
     """The seven New Towns at a glance, and a search box."""
-    return templates.TemplateResponse(request, "home.html", {})
+    return templates.TemplateResponse(request, "home.html", {"figures": home_figures(session)})
+
+
+@router.get("/zoeken", response_class=HTMLResponse)
+def search(request: Request, session: SessionDep,
+           q: Annotated[str, Query(max_length=100)] = ""):
+    """Search any gemeente, wijk or buurt by name or code (server-rendered results)."""
+    index = area_index(session)
+    found = index.search(q, limit=50) if q.strip() else []
+    results = [{"area": a, "parents": [p.name for p in index.ancestors(a.code)
+                                        if p.level in (Level.GEMEENTE, Level.WIJK)]} for a in found]
+    return templates.TemplateResponse(request, "search.html", {"q": q, "results": results})
+
+
+def _map_options(session: Session) -> dict:
+    """Choices for the map form: indicators by theme, levels, scopes, methods."""
+    catalogue = load_catalogue()
+    index = area_index(session)
+    towns = [index.areas[c] for c in index.sets[NEW_TOWNS_SET].members]
+    gemeenten = sorted((a for a in index.areas.values() if a.level is Level.GEMEENTE), key=lambda a: a.name)
+    return {
+        "themes": [(catalogue.themes[t], inds) for t, inds in catalogue.by_theme().items()],
+        "levels": [(lv.value, lv.label) for lv in MAP_LEVELS],
+        "towns": towns,
+        "gemeenten": gemeenten,
+        "sets": [s for s in index.sets.values()],
+        "methods": [(m.value, m.label) for m in Method],
+        "references": [("", "Geen (de waarden zelf)"), (NETHERLANDS_CODE, "Afwijking t.o.v. Nederland"),
+                       (NEW_TOWNS_SET, "Afwijking t.o.v. de New Towns samen")],
+    }
+
+
+@router.get("/kaart", response_class=HTMLResponse)
+def map_page(
+    request: Request,
+    session: SessionDep,
+    indicator: str = MapQuery.indicator,
+    level: str = MapQuery.level,
+    scope: str = MapQuery.scope,
+    period: str = "",
+    method: str = MapQuery.method,
+    k: str = str(MapQuery.k),
+    ref: str = "",
+    renderer: str = "canvas",
+):
+    """A choropleth of one indicator; the URL holds the whole state of the map."""
+    error = None
+    data = None
+    try:
+        try:
+            period_value = int(period) if period else None
+        except ValueError:
+            raise InputError("kaart", "ongeldige periode", column="period", expected="een jaartal",
+                             found=period) from None
+        try:
+            k_value = int(k)
+        except ValueError:
+            raise InputError("kaart", "ongeldig aantal klassen", column="k", expected="2 tot en met 9",
+                             found=k) from None
+        data = map_data(session, MapQuery(indicator, level, scope, period_value, method, k_value, ref))
+    except InputError as exc:
+        error = str(exc)
+    renderer = "svg" if renderer == "svg" else "canvas"
+    tile_url = request.app.state.settings.tile_url
+    if data is None:
+        context = {"options": _map_options(session), "error": error, "data": None, "periods": [],
+                   "renderer": renderer, "tile_url": tile_url,
+                   "query": {"indicator": indicator, "level": level, "scope": scope, "period": period,
+                             "method": method, "k": k, "ref": ref}}
+        return templates.TemplateResponse(request, "map.html", context, status_code=400)
+    # The page of all NL wijken is ~0.5 MB of HTML: render once per map state and import run.
+    key = ("kaart", *sorted(data["query"].items()), renderer, tile_url)
+    return cached_response(request, session, key,
+                           lambda: _render_map(request, session, data, renderer, tile_url),
+                           "text/html; charset=utf-8")
+
+
+def _render_map(request: Request, session: Session, data: dict, renderer: str, tile_url: str) -> str:
+    """The HTML of a map page with valid ``data``."""
+    q = data["query"]
+    geo = {"level": q["level"], "period": q["period"]}
+    if q["scope"] in area_index(session).sets:
+        geo["area_set"] = q["scope"]
+    elif q["scope"] != SCOPE_NETHERLANDS:
+        geo["parent"] = q["scope"]
+    # The JSON the map script joins to the geometry; "</" escaped so it cannot close the script tag.
+    map_json = json.dumps(_client_data(data), separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    context = {
+        "request": request, "options": _map_options(session), "error": None, "data": data,
+        "renderer": renderer, "tile_url": tile_url, "query": q,
+        "periods": available_periods(session, q["indicator"]),
+        "geojson_url": "/api/geojson?" + urlencode(geo), "map_json": map_json,
+        "share_url": _map_url(q),
+        "inline_table": len(data["areas"]) <= INLINE_TABLE_ROWS,
+        "table_url": "/kaart/tabel?" + urlencode(_url_params(q)),
+    }
+    return templates.get_template("map.html").render(context)
+
+
+def _url_params(q: dict) -> dict:
+    return {k: v for k, v in q.items() if v not in (None, "")}
+
+
+def _map_url(q: dict) -> str:
+    return "/kaart?" + urlencode(_url_params(q))
+
+
+@router.get("/kaart/tabel", response_class=HTMLResponse)
+def map_table_page(
+    request: Request,
+    session: SessionDep,
+    indicator: str = MapQuery.indicator,
+    level: str = MapQuery.level,
+    scope: str = MapQuery.scope,
+    period: int | None = None,
+    method: str = MapQuery.method,
+    k: int = MapQuery.k,
+    ref: str = "",
+    fragment: bool = False,
+):
+    """The data of a map as a table: a page of its own, or (``fragment=1``) the table for the map page."""
+    try:
+        data = map_data(session, MapQuery(indicator, level, scope, period, method, k, ref))
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from None
+    name = "_map_table.html" if fragment else "map_table.html"
+    key = ("kaart-tabel", *sorted(data["query"].items()), fragment)
+    return cached_response(request, session, key, lambda: templates.get_template(name).render(
+        {"request": request, "data": data, "map_url": _map_url(data["query"])}), "text/html; charset=utf-8")
+
+
+def _client_data(data: dict) -> dict:
+    """What the map script needs: per area its class and its formatted value (Dutch)."""
+    ind = data["indicator"]
+    areas = {a["code"]: [a["class"], format_value(a["value"], a["status"], ind["decimals"], ind["unit"])]
+             for a in data["areas"]}
+    colours = [c["colour"] for c in data["classification"]["classes"]]
+    return {"areas": areas, "colours": colours, "noData": data["classification"]["no_data"]["colour"],
+            "period": data["period"], "label": ind["label"]}
+
+
+@router.get("/bronnen", response_class=HTMLResponse)
+def sources_page(request: Request, session: SessionDep):
+    """Every source with licence and attribution, the value statuses and the aggregation rules."""
+    catalogue = load_catalogue()
+    sources = list(session.scalars(select(Source).order_by(Source.publisher, Source.year)))
+    return templates.TemplateResponse(request, "sources.html", {
+        "sources": sources, "statuses": list(Status), "catalogue": catalogue,
+    })

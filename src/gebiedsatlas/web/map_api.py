@@ -1,0 +1,42 @@
+"""``/api/classify``: the classes, colours and per-area values of a choropleth map, as JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.analysis.choropleth import MapQuery, map_data
+from gebiedsatlas.errors import InputError
+from gebiedsatlas.web.cache import cached_response
+from gebiedsatlas.web.deps import get_session
+
+router = APIRouter(prefix="/api", tags=["api"])
+
+
+@router.get("/classify", summary="Klassenindeling en kleuren voor een kaart")
+def get_classification(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    indicator: Annotated[str, Query(description="indicator-id")] = MapQuery.indicator,
+    level: Annotated[str, Query(description="gemeente, wijk of buurt")] = MapQuery.level,
+    scope: Annotated[str, Query(description="NL01 (heel Nederland), nta of een gemeentecode")] = MapQuery.scope,
+    period: Annotated[int | None, Query(description="jaar; leeg = laatste")] = None,
+    method: Annotated[str, Query(description="quantiles, natural_breaks of equal_interval")] = MapQuery.method,
+    k: Annotated[int, Query(description="aantal klassen (2-9)")] = MapQuery.k,
+    ref: Annotated[str, Query(description="leeg, NL01 of nta: afwijking van deze referentie")] = "",
+):
+    """Breaks, colours and counts per class, and per area its value, status and class.
+
+    Areas without a number (geheim, geen gegevens) have ``class: null`` and are counted apart.
+    """
+    query = MapQuery(indicator, level, scope, period, method, k, ref)
+    try:
+        data = map_data(session, query)
+    except InputError as exc:
+        raise HTTPException(400, str(exc)) from None
+    return cached_response(request, session, ("classify", *sorted(data["query"].items())),
+                           lambda: json.dumps(data, separators=(",", ":"), allow_nan=False),
+                           "application/json")

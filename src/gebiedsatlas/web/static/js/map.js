@@ -1,0 +1,78 @@
+// The choropleth map: joins the boundaries (GeoJSON, cached by the server) to the classes embedded
+// in the page, draws them with Leaflet, and adds tooltips, click-through and table sorting.
+// window.atlasMap exposes the state for tests and the benchmark (featureCount, drawn).
+(function () {
+  "use strict";
+  const el = document.getElementById("atlas-map");
+  const dataEl = document.getElementById("atlas-map-data");
+  if (!el || !dataEl || typeof L === "undefined") return;
+  performance.mark("atlas-map-script");
+  const data = JSON.parse(dataEl.textContent);
+  const state = window.atlasMap = {featureCount: 0, drawn: false, map: null, layer: null};
+
+  const map = L.map(el, {zoomSnap: 0.25, attributionControl: true});
+  state.map = map;
+  map.attributionControl.setPrefix(false);
+  map.attributionControl.addAttribution("Bron: CBS/Kadaster (PDOK), CC BY 4.0");
+  const renderer = el.dataset.renderer === "svg" ? L.svg() : L.canvas({padding: 0.2, tolerance: 1});
+  if (el.dataset.tileUrl) {
+    L.tileLayer(el.dataset.tileUrl, {maxZoom: 18, attribution: "Achtergrondkaart"}).addTo(map);
+  }
+
+  const escapeHtml = (s) => String(s).replace(/[&<>"']/g, (c) => (
+    {"&": "&amp;", "<": "&lt;", ">": "&gt;", "\"": "&quot;", "'": "&#39;"}[c]));
+
+  function style(feature) {
+    const entry = data.areas[feature.id];
+    const cls = entry ? entry[0] : null;
+    if (cls === null || cls === undefined) {
+      // Geen gegevens: grey with a dashed outline, never one of the classes.
+      return {fillColor: data.noData, fillOpacity: 0.9, color: "#767676", weight: 0.6, dashArray: "3 3"};
+    }
+    return {fillColor: data.colours[cls], fillOpacity: 0.9, color: "#ffffff", weight: 0.4};
+  }
+
+  function tooltip(layer) {
+    const p = layer.feature.properties;
+    const entry = data.areas[layer.feature.id];
+    const value = entry ? entry[1] : "geen gegevens";
+    return "<strong>" + escapeHtml(p.name) + "</strong><br>" + escapeHtml(data.label) + ": " +
+      escapeHtml(value) + "<br>" + escapeHtml(String(data.period));
+  }
+
+  fetch(el.dataset.geojson)
+    .then((response) => {
+      if (!response.ok) throw new Error("HTTP " + response.status);
+      return response.json();
+    })
+    .then((geo) => {
+      performance.mark("atlas-geojson-parsed");
+      const layer = L.geoJSON(geo, {renderer: renderer, style: style});
+      layer.bindTooltip(tooltip, {sticky: true, className: "atlas-tooltip"});
+      layer.on("click", (e) => { window.location.href = "/gebied/" + encodeURIComponent(e.layer.feature.id); });
+      layer.on("mouseover", (e) => e.layer.setStyle({weight: 2, color: "#000000", dashArray: null}));
+      layer.on("mouseout", (e) => layer.resetStyle(e.layer));
+      const bounds = layer.getBounds();
+      if (bounds.isValid()) map.fitBounds(bounds, {padding: [8, 8]}); else map.setView([52.2, 5.3], 7);
+      layer.addTo(map);
+      performance.mark("atlas-layer-added");
+      state.layer = layer;
+      state.featureCount = layer.getLayers().length;
+      // Marked on the next frame, when Leaflet has drawn the layer (canvas draws on animation frame).
+      requestAnimationFrame(() => {
+        performance.mark("atlas-map-drawn");
+        state.drawn = true;
+        el.dataset.state = "drawn";
+        document.dispatchEvent(new CustomEvent("atlas:map-drawn"));
+      });
+    })
+    .catch((err) => {
+      el.dataset.state = "error";
+      const p = document.createElement("p");
+      p.className = "utrecht-paragraph atlas-map__error";
+      p.setAttribute("role", "alert");
+      p.textContent = "De kaart kon niet geladen worden (" + err.message + "). De tabel hieronder bevat dezelfde gegevens.";
+      el.replaceChildren(p);
+      document.dispatchEvent(new CustomEvent("atlas:map-drawn"));
+    });
+})();
