@@ -11,7 +11,7 @@ from fastapi.staticfiles import StaticFiles
 import gebiedsatlas.web.harmonised as harmonised_api
 from gebiedsatlas import __version__
 from gebiedsatlas.config import Settings
-from gebiedsatlas.web import api, atlas_pages, map_api, pages
+from gebiedsatlas.web import agreements_api, agreements_pages, api, atlas_pages, map_api, pages
 from gebiedsatlas.web.analysis_api import router as analysis_api_router
 from gebiedsatlas.web.analysis_pages import router as analysis_pages_router
 
@@ -39,4 +39,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analysis_api_router)
     app.include_router(analysis_pages_router)
     app.include_router(atlas_pages.router)
+    app.include_router(agreements_api.router)
+    app.include_router(agreements_pages.router)
     return app

@@ -1,0 +1,521 @@
+"""Pages of the prestatieafspraken under ``/afspraken``: overviews per gemeente and per party, an
+agreement with its commitments and progress, forms (plain HTML forms, work without JavaScript), the
+yearly cycle, the monitoring dashboard, Excel template/import/export and a printable report.
+
+The acting user and organisation come from the form fields ``gebruiker``/``organisatie`` (or the
+headers ``X-Gebruiker``/``X-Organisatie``); there are no accounts yet. Fictional demo agreements are
+shown only with ``?voorbeeld=1`` (lists) and always under a "Fictief voorbeeld" banner.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import date
+from typing import Annotated
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.orm import Session
+
+from gebiedsatlas.agreements import excel, history, monitoring, services
+from gebiedsatlas.agreements.history import Actor
+from gebiedsatlas.agreements.parties import list_parties, seed_signatories
+from gebiedsatlas.agreements.progress import OUTCOME_AT_RISK, OUTPUT_AT_RISK, OUTPUT_ON_TRACK
+from gebiedsatlas.agreements.scope import scope_label, scope_values
+from gebiedsatlas.agreements.serialize import agreement_dict, latest_realisations
+from gebiedsatlas.agreements.smart import VAGUE_PHRASES
+from gebiedsatlas.agreements.vocab import (
+    AGREEMENT_STATUSES,
+    PARTY_KINDS,
+    PROGRESS_LABELS,
+    SCOPE_KINDS,
+    TARGET_KINDS,
+    THEMES,
+    TRANSITIONS,
+    cycle_dates,
+)
+from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.store.agreements import Agreement, Commitment, Party
+from gebiedsatlas.web.deps import get_session
+from gebiedsatlas.web.templating import NAVIGATION, templates
+
+router = APIRouter(prefix="/afspraken", include_in_schema=False)
+SessionDep = Annotated[Session, Depends(get_session)]
+
+# The section joins the main navigation of W1's base layout.
+if ("/afspraken", "Prestatieafspraken") not in NAVIGATION:
+    NAVIGATION.append(("/afspraken", "Prestatieafspraken"))
+
+_seeded: set[str] = set()
+_seed_lock = threading.Lock()
+
+
+def ensure_parties(request: Request, session: Session) -> None:
+    """Seed the real NTA signatories once per store (idempotent; a new store starts without them)."""
+    url = str(session.get_bind().url)
+    with _seed_lock:
+        if url in _seeded:
+            return
+        seed_signatories(session, request.app.state.settings.data_dir)
+        session.commit()
+        _seeded.add(url)
+
+
+def actor_of(request: Request, form=None) -> Actor:
+    form = form or {}
+    return Actor.of(form.get("gebruiker") or request.headers.get("x-gebruiker"),
+                    form.get("organisatie") or request.headers.get("x-organisatie"))
+
+
+def _demo(request: Request) -> bool:
+    return request.query_params.get("voorbeeld") in ("1", "ja", "true")
+
+
+def _render(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
+    base = {"THEMES": THEMES, "AGREEMENT_STATUSES": AGREEMENT_STATUSES, "PROGRESS_LABELS": PROGRESS_LABELS,
+            "SCOPE_KINDS": SCOPE_KINDS, "TARGET_KINDS": TARGET_KINDS, "PARTY_KINDS": PARTY_KINDS,
+            "TRANSITIONS": TRANSITIONS}
+    return templates.TemplateResponse(request, f"agreements/{name}", {**base, **context}, status_code=status_code)
+
+
+def _agreement(session: Session, agreement_id: int) -> Agreement:
+    agreement = session.get(Agreement, agreement_id)
+    if agreement is None:
+        raise HTTPException(404, f"Er zijn geen afspraken met nummer {agreement_id}.")
+    return agreement
+
+
+def _commitment(session: Session, commitment_id: int) -> Commitment:
+    commitment = session.get(Commitment, commitment_id)
+    if commitment is None:
+        raise HTTPException(404, f"Er is geen afspraak met nummer {commitment_id}.")
+    return commitment
+
+
+def _gemeenten(session: Session) -> list:
+    index = area_index(session)
+    return [index.areas[c] for c in index.sets["nta"].members] if "nta" in index.sets else []
+
+
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
+
+
+# ---------------------------------------------------------------- overviews
+
+@router.get("", response_class=HTMLResponse)
+def index(request: Request, session: SessionDep):
+    ensure_parties(request, session)
+    demo = _demo(request)
+    agreements = monitoring.list_agreements(session, demo=demo)
+    by_gemeente = {g.code: [] for g in _gemeenten(session)}
+    for a in agreements:
+        by_gemeente.setdefault(a.gemeente_code, []).append(a)
+    index_ = area_index(session)
+    return _render(request, "index.html", {
+        "demo": demo, "agreements": agreements, "by_gemeente": by_gemeente, "areas": index_.areas,
+        "parties": monitoring.parties_with_agreements(session, demo=demo),
+        "corporations": list_parties(session, demo=demo, kind="woningcorporatie"),
+    })
+
+
+@router.get("/gemeente/{code}", response_class=HTMLResponse)
+def per_gemeente(request: Request, session: SessionDep, code: str):
+    demo = _demo(request)
+    area = area_index(session).get(code.upper())
+    if area is None or area.level.value != "gemeente":
+        raise HTTPException(404, f"Onbekende gemeente {code!r}.")
+    agreements = monitoring.list_agreements(session, demo=demo, gemeente_code=area.code)
+    views = {a.id: monitoring.status_counts(monitoring.commitment_views(session, a)) for a in agreements}
+    return _render(request, "gemeente.html", {"demo": demo, "area": area, "agreements": agreements,
+                                              "counts": views})
+
+
+@router.get("/partij/{party_id:int}", response_class=HTMLResponse)
+def per_party(request: Request, session: SessionDep, party_id: int):
+    party = session.get(Party, party_id)
+    if party is None:
+        raise HTTPException(404, f"Onbekende partij {party_id}.")
+    agreements = monitoring.list_agreements(session, demo=party.is_demo, party_id=party.id)
+    carried = []
+    for a in agreements:
+        for view in monitoring.commitment_views(session, a):
+            if any(cp.party_id == party.id for cp in view.commitment.parties):
+                carried.append((a, view))
+    return _render(request, "party.html", {"demo": party.is_demo, "party": party, "agreements": agreements,
+                                           "carried": carried, "areas": area_index(session).areas})
+
+
+# ---------------------------------------------------------------- agreement create/edit
+
+def _agreement_form_context(session: Session, demo: bool, values: dict, errors: dict, agreement=None) -> dict:
+    return {"demo": demo, "values": values, "errors": errors, "agreement": agreement,
+            "gemeenten": _gemeenten(session), "parties": list_parties(session, demo=demo)}
+
+
+def _form_dict(form) -> dict:
+    """Form fields as a dict; repeated fields (checkboxes) as lists."""
+    out: dict = {}
+    for key in form:
+        values = form.getlist(key)
+        out[key] = values if key in ("party_ids",) else values[-1]
+    return out
+
+
+@router.get("/nieuw", response_class=HTMLResponse)
+def new_agreement_form(request: Request, session: SessionDep, gemeente: str = ""):
+    ensure_parties(request, session)
+    year = date.today().year + 1
+    values = {"gemeente_code": gemeente.upper(), "period_start": year, "period_end": year + 3, "party_ids": []}
+    return _render(request, "agreement_form.html", _agreement_form_context(session, _demo(request), values, {}))
+
+
+@router.post("/nieuw", response_class=HTMLResponse)
+async def create_agreement(request: Request, session: SessionDep):
+    form = _form_dict(await request.form())
+    demo = form.get("is_demo") == "1"
+    try:
+        data = services.parse_agreement(session, form)
+    except services.ValidationFailed as exc:
+        return _render(request, "agreement_form.html",
+                       _agreement_form_context(session, demo, form, exc.errors), status_code=422)
+    agreement = services.create_agreement(session, data, actor_of(request, form))
+    session.commit()
+    return _redirect(f"/afspraken/{agreement.id}")
+
+
+@router.get("/{agreement_id:int}/bewerken", response_class=HTMLResponse)
+def edit_agreement_form(request: Request, session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    values = agreement_dict(agreement)
+    values["party_ids"] = [str(ap.party_id) for ap in agreement.parties]
+    values["documents"] = "\n".join(f"{d['title']} | {d['href']}" for d in agreement.documents or [])
+    values["is_demo"] = "1" if agreement.is_demo else ""
+    return _render(request, "agreement_form.html",
+                   _agreement_form_context(session, agreement.is_demo, values, {}, agreement))
+
+
+@router.post("/{agreement_id:int}/bewerken", response_class=HTMLResponse)
+async def edit_agreement(request: Request, session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    form = _form_dict(await request.form())
+    form["is_demo"] = "1" if agreement.is_demo else ""
+    try:
+        services.update_agreement(session, agreement, services.parse_agreement(session, form),
+                                  actor_of(request, form))
+    except services.ValidationFailed as exc:
+        return _render(request, "agreement_form.html",
+                       _agreement_form_context(session, agreement.is_demo, form, exc.errors, agreement),
+                       status_code=422)
+    session.commit()
+    return _redirect(f"/afspraken/{agreement.id}")
+
+
+@router.post("/{agreement_id:int}/status", response_class=HTMLResponse)
+async def change_status(request: Request, session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    form = _form_dict(await request.form())
+    errors: dict[str, str] = {}
+    signed_on = services.parse_date(form, "signed_on", errors)
+    if not errors:
+        try:
+            services.change_status(session, agreement, form.get("status", ""), actor_of(request, form),
+                                   signed_on=signed_on)
+            session.commit()
+            return _redirect(f"/afspraken/{agreement.id}")
+        except services.ValidationFailed as exc:
+            errors = exc.errors
+        except services.NotAllowed as exc:
+            errors = {"status": str(exc)}
+    return agreement_page(request, session, agreement.id, status_errors=errors)
+
+
+# ---------------------------------------------------------------- agreement page
+
+def _scope_figures(session: Session, agreement: Agreement, views) -> list[dict]:
+    """Current atlas figures for the scope of each outcome commitment (latest period)."""
+    catalogue = load_catalogue()
+    out = []
+    for view in views:
+        c = view.commitment
+        if c.target_kind != "outcome" or c.indicator_id not in catalogue:
+            continue
+        frame = scope_values(session, agreement.gemeente_code, c.scope_kind, list(c.scope_codes or []),
+                             c.indicator_id)
+        latest = frame.sort_values("period").iloc[-1] if len(frame) else None
+        out.append({"commitment": c, "indicator": catalogue[c.indicator_id], "scope": view.scope,
+                    "value": None if latest is None else latest["value"],
+                    "status": "missing" if latest is None else latest["status"],
+                    "period": None if latest is None else int(latest["period"])})
+    return out
+
+
+@router.get("/{agreement_id:int}", response_class=HTMLResponse)
+def agreement_page(request: Request, session: SessionDep, agreement_id: int, status_errors: dict | None = None):
+    agreement = _agreement(session, agreement_id)
+    views = monitoring.commitment_views(session, agreement)
+    index = area_index(session)
+    return _render(request, "agreement.html", {
+        "demo": agreement.is_demo, "agreement": agreement, "views": views,
+        "gemeente": index.get(agreement.gemeente_code),
+        "reciprocity": monitoring.reciprocity(agreement), "counts": monitoring.status_counts(views),
+        "figures": _scope_figures(session, agreement, views), "catalogue": load_catalogue(),
+        "snapshot": history.signing_snapshot(session, agreement.id), "status_errors": status_errors or {},
+        "today": date.today().isoformat(),
+    }, status_code=422 if status_errors else 200)
+
+
+@router.get("/{agreement_id:int}/geschiedenis", response_class=HTMLResponse)
+def history_page(request: Request, session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    return _render(request, "history.html", {"demo": agreement.is_demo, "agreement": agreement,
+                                             "changes": history.changes(session, agreement.id)})
+
+
+@router.get("/{agreement_id:int}/bij-ondertekening", response_class=HTMLResponse)
+def signed_version(request: Request, session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    snapshot = history.signing_snapshot(session, agreement.id)
+    if snapshot is None:
+        raise HTTPException(404, "Deze afspraken zijn (nog) niet getekend.")
+    return _render(request, "snapshot.html", {"demo": agreement.is_demo, "agreement": agreement,
+                                              "snapshot": snapshot, "data": snapshot.data,
+                                              "areas": area_index(session).areas})
+
+
+@router.get("/{agreement_id:int}/rapport", response_class=HTMLResponse)
+def report(request: Request, session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    return _render(request, "report.html", _report_context(session, agreement))
+
+
+def _report_context(session: Session, agreement: Agreement) -> dict:
+    views = monitoring.commitment_views(session, agreement)
+    return {"demo": agreement.is_demo, "agreement": agreement, "views": views,
+            "gemeente": area_index(session).get(agreement.gemeente_code),
+            "reciprocity": monitoring.reciprocity(agreement), "counts": monitoring.status_counts(views),
+            "today": date.today()}
+
+
+@router.get("/{agreement_id:int}/rapport.pdf")
+def report_pdf(request: Request, session: SessionDep, agreement_id: int):
+    """The printable report as PDF (WeasyPrint, fonts and CSS from the local static folder)."""
+    from weasyprint import HTML
+
+    agreement = _agreement(session, agreement_id)
+    html = templates.get_template("agreements/report.html").render(
+        {"request": request, **_report_context(session, agreement), "pdf": True,
+         "PROGRESS_LABELS": PROGRESS_LABELS, "THEMES": THEMES, "AGREEMENT_STATUSES": AGREEMENT_STATUSES})
+    pdf = HTML(string=html, base_url=str(request.base_url)).write_pdf()
+    return Response(pdf, media_type="application/pdf",
+                    headers={"Content-Disposition": f'inline; filename="afspraken-{agreement.id}.pdf"'})
+
+
+@router.get("/{agreement_id:int}/export.xlsx")
+def export_agreement(session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    return Response(excel.agreement_workbook(session, agreement), media_type=excel.XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="afspraken-{agreement.id}.xlsx"'})
+
+
+# ---------------------------------------------------------------- commitments
+
+def _commitment_form_context(session: Session, agreement: Agreement, values: dict, errors: dict,
+                             commitment=None) -> dict:
+    catalogue = load_catalogue()
+    return {"demo": agreement.is_demo, "agreement": agreement, "values": values, "errors": errors,
+            "commitment": commitment, "parties": [ap.party for ap in agreement.parties],
+            "indicators": list(catalogue.indicators.values()),
+            "area_sets": list(area_index(session).sets.values())}
+
+
+@router.get("/{agreement_id:int}/afspraak/nieuw", response_class=HTMLResponse)
+def new_commitment_form(request: Request, session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    values = {"scope_kind": "gemeente", "target_kind": "output", "party_ids": [], "theme": ""}
+    return _render(request, "commitment_form.html", _commitment_form_context(session, agreement, values, {}))
+
+
+@router.post("/{agreement_id:int}/afspraak/nieuw", response_class=HTMLResponse)
+async def create_commitment(request: Request, session: SessionDep, agreement_id: int):
+    agreement = _agreement(session, agreement_id)
+    form = _form_dict(await request.form())
+    try:
+        data = services.parse_commitment(session, agreement, form)
+    except services.ValidationFailed as exc:
+        return _render(request, "commitment_form.html",
+                       _commitment_form_context(session, agreement, form, exc.errors), status_code=422)
+    commitment = services.add_commitment(session, agreement, data, actor_of(request, form))
+    session.commit()
+    return _redirect(f"/afspraken/afspraak/{commitment.id}")
+
+
+@router.get("/afspraak/{commitment_id:int}", response_class=HTMLResponse)
+def commitment_page(request: Request, session: SessionDep, commitment_id: int):
+    commitment = _commitment(session, commitment_id)
+    agreement = commitment.agreement
+    view = next(v for v in monitoring.commitment_views(session, agreement) if v.commitment.id == commitment.id)
+    catalogue = load_catalogue()
+    chart = None
+    if view.progress.series:
+        trend = view.progress.trend
+        chart = {"points": view.progress.series,
+                 "trend": [{"year": y, "value": trend.at(y)} for y in (trend.first_year, commitment.target_year)]
+                 if trend else [],
+                 "target": {"year": commitment.target_year, "value": commitment.target_value}}
+    versions = services.realisation_versions(session, commitment.id)
+    return _render(request, "commitment.html", {
+        "demo": agreement.is_demo, "agreement": agreement, "c": commitment, "view": view,
+        "indicator": catalogue.indicators.get(commitment.indicator_id or ""),
+        "latest": latest_realisations(commitment), "versions": versions, "chart": chart,
+        "planned": {t.year: t.planned for t in commitment.year_targets},
+        "years": list(range(agreement.period_start, agreement.period_end + 1)),
+    })
+
+
+@router.get("/afspraak/{commitment_id:int}/bewerken", response_class=HTMLResponse)
+def edit_commitment_form(request: Request, session: SessionDep, commitment_id: int):
+    commitment = _commitment(session, commitment_id)
+    values = {k: getattr(commitment, k) for k in (
+        "text", "theme", "scope_kind", "target_kind", "output_unit", "indicator_id", "baseline_value",
+        "baseline_year", "target_value", "target_year")}
+    values["party_ids"] = [str(cp.party_id) for cp in commitment.parties]
+    values["scope_codes"] = "" if commitment.scope_kind == "gemeente" else ", ".join(commitment.scope_codes or [])
+    values["year_targets"] = "; ".join(f"{t.year}: {t.planned:g}" for t in commitment.year_targets)
+    return _render(request, "commitment_form.html",
+                   _commitment_form_context(session, commitment.agreement, values, {}, commitment))
+
+
+@router.post("/afspraak/{commitment_id:int}/bewerken", response_class=HTMLResponse)
+async def edit_commitment(request: Request, session: SessionDep, commitment_id: int):
+    commitment = _commitment(session, commitment_id)
+    form = _form_dict(await request.form())
+    try:
+        data = services.parse_commitment(session, commitment.agreement, form)
+        services.update_commitment(session, commitment, data, actor_of(request, form))
+    except services.ValidationFailed as exc:
+        return _render(request, "commitment_form.html",
+                       _commitment_form_context(session, commitment.agreement, form, exc.errors, commitment),
+                       status_code=422)
+    session.commit()
+    return _redirect(f"/afspraken/afspraak/{commitment.id}")
+
+
+@router.post("/afspraak/{commitment_id:int}/jaarschijven", response_class=HTMLResponse)
+async def save_year_targets(request: Request, session: SessionDep, commitment_id: int):
+    """The jaarschijven table on the commitment page: one number field per year of the period."""
+    commitment = _commitment(session, commitment_id)
+    form = _form_dict(await request.form())
+    errors: dict[str, str] = {}
+    targets: dict[int, float] = {}
+    for key in list(form):
+        if key.startswith("jaar_") and key[5:].isdigit():
+            amount = services.parse_float(form, key, errors, label="een gepland aantal")
+            if amount is not None and amount < 0:
+                errors[key] = "Een gepland aantal kan niet negatief zijn."
+            elif amount is not None:
+                targets[int(key[5:])] = amount
+    if commitment.target_kind != "output":
+        errors["jaarschijven"] = "Jaarschijven horen bij een afspraak met een prestatie (aantallen per jaar)."
+    if errors:
+        return _commitment_with_errors(request, session, commitment, form, errors)
+    services.set_year_targets(session, commitment, targets, actor_of(request, form), replace=True)
+    session.commit()
+    return _redirect(f"/afspraken/afspraak/{commitment.id}#jaarschijven")
+
+
+def _commitment_with_errors(request, session, commitment, form, errors) -> HTMLResponse:
+    response = commitment_page(request, session, commitment.id)
+    response.context.update({"errors": errors, "values": form})
+    return _render(request, "commitment.html", response.context, status_code=422)
+
+
+@router.post("/afspraak/{commitment_id:int}/realisatie", response_class=HTMLResponse)
+async def report_realisation(request: Request, session: SessionDep, commitment_id: int):
+    commitment = _commitment(session, commitment_id)
+    form = _form_dict(await request.form())
+    try:
+        data = services.parse_realisation(session, commitment, form)
+    except services.ValidationFailed as exc:
+        return _commitment_with_errors(request, session, commitment, form, exc.errors)
+    services.report_realisation(session, commitment, data, actor_of(request, form))
+    session.commit()
+    return _redirect(f"/afspraken/afspraak/{commitment.id}#realisaties")
+
+
+# ---------------------------------------------------------------- cycle, monitoring, rules, excel
+
+@router.get("/cyclus", response_class=HTMLResponse)
+def cycle(request: Request, session: SessionDep, jaar: int | None = None):
+    demo = _demo(request)
+    year = jaar or date.today().year
+    today = date.today()
+    steps = [{"date": d, "title": t, "text": x, "past": d < today} for d, t, x in cycle_dates(year)]
+    agreements = monitoring.list_agreements(session, demo=demo)
+    return _render(request, "cycle.html", {"demo": demo, "year": year, "steps": steps, "agreements": agreements,
+                                           "areas": area_index(session).areas, "today": today})
+
+
+@router.get("/monitoring", response_class=HTMLResponse)
+def monitoring_page(request: Request, session: SessionDep):
+    demo = _demo(request)
+    overview = monitoring.monitoring_overview(session, demo=demo)
+    return _render(request, "monitoring.html", {"demo": demo, "o": overview})
+
+
+@router.get("/monitoring.xlsx")
+def monitoring_export(request: Request, session: SessionDep):
+    demo = _demo(request)
+    name = "monitoring-fictief-voorbeeld" if demo else "monitoring-prestatieafspraken"
+    return Response(excel.monitoring_workbook(session, demo=demo), media_type=excel.XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
+
+
+@router.get("/statusregels", response_class=HTMLResponse)
+def rules(request: Request):
+    return _render(request, "rules.html", {"demo": False, "on_track": OUTPUT_ON_TRACK, "at_risk": OUTPUT_AT_RISK,
+                                           "outcome_at_risk": OUTCOME_AT_RISK, "vague": VAGUE_PHRASES})
+
+
+@router.get("/excel", response_class=HTMLResponse)
+def excel_page(request: Request, session: SessionDep):
+    ensure_parties(request, session)
+    return _render(request, "excel.html", {"demo": False, "errors": [], "summary": None})
+
+
+@router.get("/excel/sjabloon.xlsx")
+def excel_template(request: Request, session: SessionDep):
+    ensure_parties(request, session)
+    return Response(excel.template_workbook(session), media_type=excel.XLSX_MEDIA_TYPE,
+                    headers={"Content-Disposition": 'attachment; filename="prestatieafspraken-sjabloon.xlsx"'})
+
+
+@router.post("/excel", response_class=HTMLResponse)
+async def excel_import(request: Request, session: SessionDep):
+    ensure_parties(request, session)
+    form = await request.form()
+    upload = form.get("bestand")
+    if not isinstance(upload, UploadFile) or not upload.filename:
+        return _render(request, "excel.html", {"demo": False, "summary": None,
+                                               "errors": ["Kies een ingevuld sjabloon (.xlsx)."]}, status_code=422)
+    content = await upload.read()
+    try:
+        summary = excel.import_workbook(session, content, actor_of(request, form), upload.filename)
+    except excel.ExcelImportError as exc:
+        return _render(request, "excel.html", {"demo": False, "summary": None, "errors": exc.errors},
+                       status_code=422)
+    session.commit()
+    return _render(request, "excel.html", {"demo": False, "summary": summary, "errors": []})
+
+
+def area_section_context(session: Session, code: str) -> dict:
+    """Context for ``agreements/_area_section.html`` on the area profile ("wat is hier afgesproken")."""
+    return {"agreed_here": monitoring.commitments_for_area(session, code), "agreed_code": code,
+            "agreed_link": f"/afspraken/nieuw?gemeente={quote(code[:6].replace('WK', 'GM').replace('BU', 'GM'))}"}
+
+
+def scope_text(session: Session, agreement: Agreement, commitment: Commitment) -> str:
+    return scope_label(area_index(session), agreement.gemeente_code, commitment.scope_kind,
+                       list(commitment.scope_codes or []))
