@@ -152,7 +152,7 @@ def sequential_colours(k: int, direction: Direction) -> list[str]:
 
     Higher is worse (or neutral): high values dark. Higher is better: low values dark.
     """
-    colours = _ramp(_VIRIDIS[:9], k)
+    colours = _ramp(_VIRIDIS, k)
     return colours[::-1] if direction is Direction.HIGHER_IS_BETTER else colours
 
 

@@ -14,7 +14,7 @@ NO_DATA = "geen gegevens"
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december")
 # Statuses that carry a number; anything else (suppressed, missing, unknown) shows no number.
-_STATUSES_WITH_VALUE = frozenset({"observed", "derived"})
+_STATUSES_WITH_VALUE = frozenset({"observed", "derived", "converted"})
 # Units whose values are written with a percent sign rather than the unit word.
 _PERCENT_UNITS = frozenset({"%", "procent", "percentage"})
 
@@ -75,7 +75,7 @@ def format_unit(value_text: str, unit: str | None) -> str:
 
 def format_value(value: object, status: str | None = "observed", decimals: int = 0,
                  unit: str | None = None) -> str:
-    """A value or "geen gegevens": only observed or derived values with a number are shown.
+    """A value or "geen gegevens": only observed, derived or converted values with a number are shown.
 
     A suppressed (geheim) or missing value is never a number, even if some number was passed.
     """
@@ -96,6 +96,7 @@ STATUS_LABELS = {
     "suppressed": "geheim (niet gepubliceerd)",
     "missing": "geen gegevens",
     "derived": "afgeleid",
+    "converted": "omgerekend",
 }
 
 

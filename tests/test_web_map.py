@@ -1,0 +1,243 @@
+"""The choropleth map: classification (mapclassify on real values), /api/classify, cached GeoJSON,
+and the /kaart page in a real Chromium (one shape per area, tooltip, click, shared URL, axe)."""
+
+from __future__ import annotations
+
+import json
+import math
+from urllib.parse import urlencode
+
+import httpx
+import mapclassify
+import numpy as np
+import pytest
+from shapely.geometry import shape
+
+from conftest import axe_violations
+from gebiedsatlas.analysis.classify import (
+    NO_DATA_COLOUR,
+    Method,
+    assign_classes,
+    classify,
+    classify_deviation,
+    compute_breaks,
+    sequential_colours,
+)
+from gebiedsatlas.areas.codes import Level
+from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.indicators.catalogue import Direction
+from gebiedsatlas.indicators.values import area_values
+from gebiedsatlas.store import db
+
+ALMERE = "GM0034"
+ALMERE_HAVEN = "WK003401"  # Centrum Almere Haven: 43,6 % laag inkomen in 2022 (CBS KWB 2022)
+
+
+@pytest.fixture(scope="module")
+def almere_wijken(db_url):
+    """Real laag_inkomen values of the wijken of Almere, 2022 (None where CBS gives no number)."""
+    with db.session_scope(db_url) as session:
+        codes = area_index(session).at_level(Level.WIJK, parent=ALMERE, year=2022)
+        frame = area_values(session, codes, ["laag_inkomen"], [2022]).set_index("area_code")
+    values = [None if math.isnan(frame.loc[c, "value"]) else float(frame.loc[c, "value"]) for c in codes]
+    return codes, values
+
+
+# --- classification -------------------------------------------------------------------------
+
+
+def test_quantiles_match_mapclassify_on_real_values(almere_wijken):
+    codes, values = almere_wijken
+    present = np.array([v for v in values if v is not None])
+    assert 20 < present.size < len(values)  # real data: some wijken without a published figure
+    result = classify(values, Method.QUANTILES, 5, Direction.HIGHER_IS_WORSE)
+    expected = mapclassify.Quantiles(present, k=5)
+    assert result.breaks == pytest.approx(list(expected.bins))
+    assert [c.count for c in result.classes] == list(expected.counts)
+    assert result.no_data_count == len(values) - present.size
+    # Missing values are in no class; every present value is in exactly one.
+    for value, cls in zip(values, result.assignments, strict=True):
+        assert (cls is None) == (value is None)
+        if cls is not None:
+            assert result.classes[cls].lower <= value <= result.classes[cls].upper
+    assert sum(c.count for c in result.classes) == present.size
+
+
+def test_equal_interval_and_natural_breaks_on_real_values(almere_wijken):
+    _, values = almere_wijken
+    present = np.array([v for v in values if v is not None])
+    equal = classify(values, Method.EQUAL_INTERVAL, 4)
+    assert equal.breaks == pytest.approx(list(mapclassify.EqualInterval(present, k=4).bins))
+    natural = classify(values, "natural_breaks", 4)
+    # Fewer values than the sampling threshold: exact Fisher-Jenks.
+    assert natural.breaks == pytest.approx(list(mapclassify.FisherJenks(present, k=4).bins))
+    assert sum(c.count for c in natural.classes) == present.size
+
+
+def test_natural_breaks_on_many_values_is_deterministic_and_covers_all():
+    # Synthetic edge case (more values than the Fisher-Jenks sample): deterministic, max included.
+    data = np.concatenate([np.linspace(0, 10, 500), np.linspace(50, 60, 500)])
+    first = compute_breaks(data, Method.NATURAL_BREAKS, 2)
+    assert first == compute_breaks(data, Method.NATURAL_BREAKS, 2)
+    assert first[0] == pytest.approx(10, abs=0.5) and first[-1] == 60
+
+
+def test_few_distinct_values_give_fewer_classes():
+    result = classify([1.0, 1.0, 1.0, 2.0, None], Method.QUANTILES, 5)
+    assert len(result.classes) == 2
+    assert result.assignments == [0, 0, 0, 1, None]
+    assert result.notes
+
+
+def test_palette_dark_end_is_always_worse():
+    darkest = "#440154"
+    assert sequential_colours(5, Direction.HIGHER_IS_WORSE)[-1] == darkest  # high values worse
+    assert sequential_colours(5, Direction.HIGHER_IS_BETTER)[0] == darkest  # low values worse
+    assert len(set(sequential_colours(9, Direction.NEUTRAL))) == 9
+
+
+def test_deviation_classes_split_at_the_reference(almere_wijken):
+    _, values = almere_wijken
+    reference = 36.7  # Almere as a whole, laag inkomen 2022
+    result = classify_deviation(values, reference, Method.QUANTILES, 6, Direction.HIGHER_IS_WORSE)
+    assert result.diverging
+    assert 0.0 in result.breaks
+    below = [c for c in result.classes if c.upper <= 0]
+    above = [c for c in result.classes if c.lower >= 0]
+    assert len(below) + len(above) == len(result.classes)
+    # Higher is worse: above the reference is red (worse), below is blue.
+    assert all(c.colour.startswith(("#f", "#d", "#b", "#6")) for c in above)
+    assert all(c.colour in ("#d1e5f0", "#92c5de", "#4393c3", "#2166ac", "#053061") for c in below)
+    assert sum(c.count for c in result.classes) == sum(v is not None for v in values)
+
+
+def test_assign_classes_bounds():
+    assert assign_classes([0, 1, 1.5, 3, None, float("nan")], [1, 2, 3]) == [0, 0, 1, 2, None, None]
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def test_classify_api_matches_geojson_areas(client):
+    params = {"indicator": "laag_inkomen", "level": "wijk", "scope": ALMERE, "period": 2022}
+    data = client.get("/api/classify", params=params).json()
+    geo = client.get("/api/geojson", params={"level": "wijk", "parent": ALMERE, "period": 2022}).json()
+    assert {a["code"] for a in data["areas"]} == {f["id"] for f in geo["features"]}
+    haven = next(a for a in data["areas"] if a["code"] == ALMERE_HAVEN)
+    assert haven["value"] == pytest.approx(43.6) and haven["class"] is not None
+    missing = [a for a in data["areas"] if a["value"] is None]
+    assert missing and all(a["class"] is None and a["status"] in ("missing", "suppressed") for a in missing)
+    assert data["classification"]["no_data"] == {"count": len(missing), "colour": NO_DATA_COLOUR}
+
+
+def test_classify_api_rejects_bad_input_in_dutch(client):
+    response = client.get("/api/classify", params={"k": 12})
+    assert response.status_code == 400
+    assert "'k'" in response.json()["detail"] and "2 tot en met 9" in response.json()["detail"]
+    response = client.get("/api/classify", params={"indicator": "bestaat_niet"})
+    assert response.status_code == 400 and "onbekende indicator" in response.json()["detail"]
+
+
+def test_geojson_is_cached_gzipped_with_etag(client):
+    url = "/api/geojson?level=wijk&parent=GM0034&period=2022"
+    first = client.get(url, headers={"Accept-Encoding": "gzip"})
+    assert first.status_code == 200 and first.headers["content-encoding"] == "gzip"
+    etag = first.headers["etag"]
+    again = client.get(url, headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert len(first.json()["features"]) == 71
+
+
+# --- browser --------------------------------------------------------------------------------
+
+
+def _open_map(page, base: str, **params) -> None:
+    page.goto(f"{base}/kaart?{urlencode(params)}")
+    page.wait_for_function("window.atlasMap && window.atlasMap.drawn", timeout=30_000)
+
+
+@pytest.mark.browser
+def test_map_draws_one_shape_per_area_and_tooltip_and_click(live_server, page):
+    params = {"indicator": "laag_inkomen", "level": "wijk", "scope": ALMERE, "period": 2022, "renderer": "svg"}
+    geo = json.loads(httpx.get(
+        f"{live_server.url}/api/geojson?level=wijk&parent={ALMERE}&period=2022").text)
+    _open_map(page, live_server.url, **params)
+    assert page.evaluate("atlasMap.featureCount") == len(geo["features"]) == 71
+    # SVG renderer: exactly one path per area.
+    assert page.locator("#atlas-map path.leaflet-interactive").count() == 71
+    # Missing values are drawn in the no-data grey, never in a class colour.
+    fills = page.evaluate("""() => atlasMap.layer.getLayers().map(l => [l.feature.id, l.options.fillColor])""")
+    classes = json.loads(page.locator("#atlas-map-data").text_content())
+    for code, fill in fills:
+        cls = classes["areas"][code][0]
+        assert fill == (NO_DATA_COLOUR if cls is None else classes["colours"][cls])
+    # Hover a point inside Centrum Almere Haven: tooltip with its real value, unit and period.
+    feature = next(f for f in geo["features"] if f["id"] == ALMERE_HAVEN)
+    point = shape(feature["geometry"]).representative_point()
+    xy = page.evaluate("([lat, lng]) => atlasMap.map.latLngToContainerPoint([lat, lng])", [point.y, point.x])
+    box = page.locator("#atlas-map").bounding_box()
+    page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
+    tooltip = page.locator(".atlas-tooltip")
+    tooltip.wait_for(timeout=5_000)
+    text = tooltip.text_content()
+    assert "Centrum Almere Haven" in text and "43,6%" in text and "2022" in text
+    page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])
+    page.wait_for_url(f"**/gebied/{ALMERE_HAVEN}", timeout=10_000)
+    assert not page.js_errors
+
+
+@pytest.mark.browser
+def test_shared_url_restores_the_same_map(live_server, page, browser):
+    _open_map(page, live_server.url, indicator="lbm_score", level="buurt", scope=ALMERE, period=2024,
+              method="equal_interval", k=4)
+    legend = page.locator("#atlas-legend").inner_text()
+    assert legend.count("–") == 4  # four classes, plus geen gegevens
+    share = page.locator("#atlas-share").get_attribute("href")
+    state = page.evaluate("document.getElementById('atlas-map-data').textContent")
+    other = browser.new_context().new_page()
+    try:
+        other.goto(live_server.url + share)
+        other.wait_for_function("window.atlasMap && window.atlasMap.drawn", timeout=30_000)
+        assert other.locator("#atlas-legend").inner_text() == legend
+        assert other.evaluate("document.getElementById('atlas-map-data').textContent") == state
+        for field, expected in [("indicator", "lbm_score"), ("level", "buurt"), ("scope", ALMERE),
+                                ("period", "2024"), ("method", "equal_interval"), ("k", "4")]:
+            assert other.locator(f"select[name={field}]").input_value() == expected
+        assert other.evaluate("atlasMap.featureCount") == page.evaluate("atlasMap.featureCount") > 0
+    finally:
+        other.context.close()
+
+
+@pytest.mark.browser
+def test_map_of_all_wijken_with_lazy_table_and_axe(live_server, page):
+    _open_map(page, live_server.url, indicator="laag_inkomen", level="wijk", scope="NL01", period=2022)
+    count = page.evaluate("atlasMap.featureCount")
+    assert count == 3340
+    page.wait_for_selector("#atlas-table-slot[data-state=loaded]", timeout=30_000)
+    assert page.locator("#atlas-map-table tbody tr").count() == count
+    # Sorting by value: the first row has the highest value after two clicks (descending).
+    header = page.locator("#atlas-map-table thead th").nth(2).locator("button")
+    header.click()
+    header.click()
+    first = page.locator("#atlas-map-table tbody tr").first.get_attribute("data-code")
+    classify_data = httpx.get(
+        f"{live_server.url}/api/classify?indicator=laag_inkomen&level=wijk&scope=NL01&period=2022").json()
+    top = max((a for a in classify_data["areas"] if a["value"] is not None), key=lambda a: a["value"])
+    assert first == top["code"]
+    assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+def test_map_page_deviation_and_axe(live_server, page):
+    _open_map(page, live_server.url, indicator="lbm_score", level="wijk", scope="nta", ref="nta")
+    assert "afwijking t.o.v. New Town Alliantie" in page.locator("h2#kaart-kop").inner_text()
+    assert page.locator("#atlas-map-table tbody tr").count() == page.evaluate("atlasMap.featureCount")
+    assert axe_violations(page) == []
+    assert not page.js_errors
+
+
+@pytest.mark.browser
+def test_map_page_bad_parameter_shows_dutch_error(live_server, page):
+    response = page.goto(f"{live_server.url}/kaart?indicator=laag_inkomen&period=1990")
+    assert response.status == 400
+    assert "periode" in page.locator("[role=alert]").inner_text()
