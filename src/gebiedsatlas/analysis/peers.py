@@ -129,12 +129,20 @@ def find_peers(session: Session, area_code: str, k: int = DEFAULT_K, period: int
     used = [f for f in wanted if pd.notna(row[f]) and coverage[f] >= MIN_FEATURE_COVERAGE]
     if len(used) < 3:
         raise ValueError(f"{area_code} heeft te weinig kenmerken ({len(used)}) voor vergelijking")
-    pool = values[used].dropna()
-    mean, sd = pool.mean(), pool.std(ddof=0).replace(0, 1.0)
-    z = (pool - mean) / sd
+
+    def fitted() -> tuple[pd.DataFrame, NearestNeighbors]:
+        pool = values[used].dropna()
+        z = (pool - pool.mean()) / pool.std(ddof=0).replace(0, 1.0)
+        return z, NearestNeighbors(metric="euclidean").fit(z.to_numpy())
+
+    if area_code in matrix.values.index:
+        # The same candidates and features give the same model: fit it once per store version.
+        z, model = cached(session, ("peer-model", level.value, period, scope, tuple(used)), fitted)
+    else:
+        z, model = fitted()
+    pool = z
     n = min(k + 1, len(z))
-    model = NearestNeighbors(n_neighbors=n, metric="euclidean").fit(z.to_numpy())
-    distances, positions = model.kneighbors(z.loc[[area_code]].to_numpy())
+    distances, positions = model.kneighbors(z.loc[[area_code]].to_numpy(), n_neighbors=n)
     peers = []
     for dist, pos in zip(distances[0], positions[0], strict=True):
         code = z.index[pos]
