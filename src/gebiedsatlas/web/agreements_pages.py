@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import threading
 from datetime import date
+from pathlib import Path
 from typing import Annotated
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, HTTPException, Request, UploadFile
+from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
+from starlette.datastructures import UploadFile
 
 from gebiedsatlas.agreements import excel, history, monitoring, services
 from gebiedsatlas.agreements.history import Actor
@@ -40,6 +42,8 @@ from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Commitment, Party
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.templating import NAVIGATION, templates
+
+STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
 
 router = APIRouter(prefix="/afspraken", include_in_schema=False)
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -299,6 +303,19 @@ def _report_context(session: Session, agreement: Agreement) -> dict:
             "today": date.today()}
 
 
+def _local_fetcher(url: str, *args, **kwargs):
+    """Serve /static/ from the package folder: no network at run time, not even to ourselves."""
+    from weasyprint.urls import URLFetcherResponse
+
+    marker = "/static/"
+    if marker in url:
+        path = (STATIC_DIR / url.split(marker, 1)[1]).resolve()
+        if path.is_relative_to(STATIC_DIR) and path.is_file():
+            kind = "text/css" if path.suffix == ".css" else "application/octet-stream"
+            return URLFetcherResponse(url, body=path.read_bytes(), headers={"Content-Type": kind})
+    raise ValueError(f"niet beschikbaar zonder netwerk: {url}")
+
+
 @router.get("/{agreement_id:int}/rapport.pdf")
 def report_pdf(request: Request, session: SessionDep, agreement_id: int):
     """The printable report as PDF (WeasyPrint, fonts and CSS from the local static folder)."""
@@ -308,7 +325,7 @@ def report_pdf(request: Request, session: SessionDep, agreement_id: int):
     html = templates.get_template("agreements/report.html").render(
         {"request": request, **_report_context(session, agreement), "pdf": True,
          "PROGRESS_LABELS": PROGRESS_LABELS, "THEMES": THEMES, "AGREEMENT_STATUSES": AGREEMENT_STATUSES})
-    pdf = HTML(string=html, base_url=str(request.base_url)).write_pdf()
+    pdf = HTML(string=html, base_url="http://gebiedsatlas.invalid/", url_fetcher=_local_fetcher).write_pdf()
     return Response(pdf, media_type="application/pdf",
                     headers={"Content-Disposition": f'inline; filename="afspraken-{agreement.id}.pdf"'})
 

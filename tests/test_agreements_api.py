@@ -1,0 +1,147 @@
+"""JSON API and server-rendered forms of the prestatieafspraken, in-process on a private store."""
+
+from __future__ import annotations
+
+import io
+import shutil
+
+import pytest
+from openpyxl import load_workbook
+
+from gebiedsatlas.agreements import demo, parties
+from gebiedsatlas.config import REPO_DIR
+from gebiedsatlas.store import db
+
+HEADERS = {"X-Gebruiker": "api-test", "X-Organisatie": "Gemeente Helmond"}
+
+
+@pytest.fixture(scope="module")
+def api(template_db, tmp_path_factory):
+    """One private store for this module (the tests build on each other's agreements)."""
+    from conftest import make_client
+
+    path = tmp_path_factory.mktemp("afspraken-api") / "api.sqlite"
+    shutil.copy(template_db, path)
+    url = f"sqlite:///{path}"
+    with db.session_scope(url) as session:
+        parties.seed_signatories(session, REPO_DIR / "data")
+        demo.load_demo(session)
+    with make_client(url) as client:
+        yield client
+
+
+def _party_id(api, name: str) -> int:
+    return next(p["id"] for p in api.get("/api/parties").json() if p["name"] == name)
+
+
+def test_parties_are_the_real_signatories(api):
+    real = api.get("/api/parties").json()
+    assert len(real) == 24 and {p["kind"] for p in real} == {"gemeente", "woningcorporatie"}
+    fictional = api.get("/api/parties", params={"demo": True}).json()
+    assert all(p["name"].startswith("Fictief:") for p in fictional)
+
+
+def test_create_agreement_commitment_realisation_and_status(api):
+    helmond, woonpartners = _party_id(api, "Gemeente Helmond"), _party_id(api, "Woonpartners")
+    bad = api.post("/api/agreements", json={"title": "x", "gemeente_code": "GM0000", "period_start": 2026,
+                                            "period_end": 2025}, headers=HEADERS)
+    assert bad.status_code == 422
+    assert set(bad.json()["errors"]) == {"title", "gemeente_code", "period_end", "party_ids"}
+    created = api.post("/api/agreements", headers=HEADERS, json={
+        "title": "Prestatieafspraken Helmond 2026–2029", "gemeente_code": "GM0794", "period_start": 2026,
+        "period_end": 2029, "party_ids": [helmond, woonpartners]})
+    assert created.status_code == 201
+    agreement = created.json()
+    assert agreement["status"] == "concept" and not agreement["is_demo"]
+    aid = agreement["id"]
+    commitment = api.post(f"/api/agreements/{aid}/commitments", headers=HEADERS, json={
+        "text": "Woonpartners levert 100 sociale huurwoningen op in 2026.", "theme": "beschikbaarheid",
+        "party_ids": [woonpartners], "target_kind": "output", "output_unit": "woningen",
+        "year_targets": {"2026": 100, "2027": 0}})
+    assert commitment.status_code == 201
+    cid = commitment.json()["id"]
+    assert commitment.json()["year_targets"] == {"2026": 100.0, "2027": 0.0}
+    conflict = api.post(f"/api/agreements/{aid}/status", json={"status": "afgerond"}, headers=HEADERS)
+    assert conflict.status_code == 409 and "niet toegestaan" in conflict.json()["errors"]["status"]
+    assert api.post(f"/api/agreements/{aid}/status", json={"status": "bod"}, headers=HEADERS).status_code == 200
+    signed = api.post(f"/api/agreements/{aid}/status", json={"status": "getekend", "signed_on": "15-12-2025"},
+                      headers=HEADERS)
+    assert signed.json()["signed_on"] == "2025-12-15" and signed.json()["status"] == "getekend"
+    first = api.post(f"/api/commitments/{cid}/realisations", headers=HEADERS,
+                     json={"year": 2026, "value": 50, "reported_by_party_id": woonpartners})
+    assert first.json()["progress"]["status"] in ("achter", "op_koers")
+    corrected = api.post(f"/api/commitments/{cid}/realisations", headers=HEADERS,
+                         json={"year": 2026, "value": "100", "explanation": "herteld",
+                               "reported_by_party_id": woonpartners}).json()
+    assert corrected["progress"]["status"] == "behaald"
+    assert [(v["version"], v["value"]) for v in corrected["versions"]] == [(1, 50.0), (2, 100.0)]
+    assert corrected["realisations"] == [corrected["versions"][1]]
+    invalid = api.post(f"/api/commitments/{cid}/realisations", headers=HEADERS,
+                       json={"year": 2040, "value": "veel", "reported_by_party_id": helmond})
+    assert set(invalid.json()["errors"]) == {"year", "value", "reported_by_party_id"}
+    log = api.get(f"/api/agreements/{aid}/history").json()
+    assert {e["actor"] for e in log} == {"api-test"} and {e["organisation"] for e in log} == {"Gemeente Helmond"}
+    assert [e["action"] for e in log if e["entity"] == "realisatie"] == ["gecorrigeerd", "gemeld"]
+    snapshot = api.get(f"/api/agreements/{aid}/signed").json()
+    assert snapshot["agreement"]["commitments"][0]["realisations"] == []  # signed before any realisation
+    full = api.get(f"/api/agreements/{aid}").json()
+    assert full["reciprocity"] == [{"party": "Gemeente Helmond", "commitments": 0, "alone": 0},
+                                   {"party": "Woonpartners", "commitments": 1, "alone": 1}]
+    listed = api.get("/api/agreements", params={"gemeente": "GM0794"}).json()
+    assert [a["id"] for a in listed] == [aid] and listed[0]["commitments"] == 1
+
+
+def test_area_links_counts_and_monitoring_keep_demo_apart(api):
+    assert api.get("/api/agreements/counts").json()["counts"].get("WK035601") is None
+    counts = api.get("/api/agreements/counts", params={"demo": True, "gemeente": "GM0356"}).json()["counts"]
+    assert counts == {"GM0356": 4, "WK035601": 1, "WK035603": 1}
+    here = api.get("/api/agreements/area/wk035601", params={"demo": True}).json()
+    assert here[0]["relation"] == "hier" and here[0]["text"].startswith("Leefbaarheid in Jutphaas")
+    assert api.get("/api/agreements/area/WK035601").json() == []
+    overview = api.get("/api/agreements/monitoring", params={"demo": True, "year": 2026}).json()
+    assert overview["per_gemeente"]["Nieuwegein"] == {"behaald": 0, "op_koers": 3, "risico": 0, "achter": 2,
+                                                      "niet_meetbaar": 1}
+    commitment = api.get("/api/commitments/3").json()
+    assert commitment["progress"]["trend"]["first_year"] == 2002 and len(commitment["progress"]["series"]) == 9
+    assert api.get("/api/agreements/999").status_code == 404
+
+
+def test_forms_show_dutch_errors_next_to_fields(api):
+    page = api.get("/afspraken/nieuw")
+    assert page.status_code == 200 and 'name="party_ids"' in page.text
+    response = api.post("/afspraken/nieuw", data={"title": "", "gemeente_code": "GM0356", "period_start": "2029",
+                                                  "period_end": "2026"}, follow_redirects=False)
+    assert response.status_code == 422
+    assert 'id="fout-title"' in response.text and "Verplicht: geef de afspraken een titel" in response.text
+    assert 'id="fout-period_end"' in response.text and 'aria-invalid="true"' in response.text
+    helmond, woonpartners = _party_id(api, "Gemeente Helmond"), _party_id(api, "Woonpartners")
+    ok = api.post("/afspraken/nieuw", data={"title": "Afspraken Helmond via formulier", "gemeente_code": "GM0794",
+                                            "period_start": "2026", "period_end": "2029",
+                                            "party_ids": [str(helmond), str(woonpartners)],
+                                            "gebruiker": "Anna", "organisatie": "Woonpartners"},
+                  follow_redirects=False)
+    assert ok.status_code == 303
+    url = ok.headers["location"]
+    aid = int(url.rsplit("/", 1)[1])
+    bad_commitment = api.post(f"/afspraken/{aid}/afspraak/nieuw", data={
+        "text": "Iets in Almere", "theme": "leefbaarheid", "scope_kind": "wijk", "scope_codes": "WK003401",
+        "target_kind": "outcome", "indicator_id": "lbm_score"})
+    assert bad_commitment.status_code == 422 and "ligt niet in gemeente GM0794" in bad_commitment.text
+    page = api.get(url)
+    assert "Afspraken Helmond via formulier" in page.text and "Fictief voorbeeld" not in page.text
+    assert "Anna (Woonpartners)" in api.get(f"/afspraken/{aid}/geschiedenis").text
+
+
+def test_demo_pages_carry_the_banner_and_exports_work(api, caplog):
+    for url in ("/afspraken/1", "/afspraken/afspraak/1", "/afspraken/monitoring?voorbeeld=1",
+                "/afspraken?voorbeeld=1", "/afspraken/1/bij-ondertekening", "/afspraken/1/rapport"):
+        assert "Fictief voorbeeld" in api.get(url).text, url
+    assert "pa-demo-banner" not in api.get("/afspraken/monitoring").text
+    workbook = load_workbook(io.BytesIO(api.get("/afspraken/1/export.xlsx").content))
+    assert "Voortgang" in workbook.sheetnames
+    pdf = api.get("/afspraken/1/rapport.pdf")
+    assert pdf.headers["content-type"] == "application/pdf" and pdf.content.startswith(b"%PDF")
+    # The stylesheet comes from the package folder, never over the network.
+    assert not [r for r in caplog.records if r.name == "weasyprint" and r.levelname == "ERROR"]
+    upload = api.post("/afspraken/excel", files={"bestand": ("leeg.xlsx", b"geen excel", "application/octet-stream")})
+    assert upload.status_code == 422 and "geen leesbaar Excel-bestand" in upload.text
