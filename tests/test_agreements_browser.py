@@ -1,0 +1,82 @@
+"""Prestatieafspraken in a real Chromium: create an agreement, add a commitment with an atlas outcome
+target, report a realisation, see the status and the area profile change; axe-core on the main pages."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from conftest import axe_violations
+
+pytestmark = pytest.mark.browser
+
+
+def _no_axe_violations(page, where: str) -> None:
+    violations = axe_violations(page)
+    assert violations == [], f"{where}: {violations}"
+
+
+def test_agreement_commitment_realisation_and_profile(fresh_live_server, page):
+    base = fresh_live_server.url
+    page.goto(f"{base}/afspraken")
+    _no_axe_violations(page, "overzicht")
+    page.get_by_role("link", name="Nieuwe afspraken vastleggen").click()
+
+    # Submitting an empty form shows the errors next to the fields.
+    page.fill("#veld-title", "")
+    page.get_by_role("button", name="Opslaan").click()
+    assert page.locator("#fout-title").inner_text().startswith("Verplicht")
+    assert page.locator("#fout-party_ids").is_visible()
+    _no_axe_violations(page, "formulier met fouten")
+
+    page.fill("#veld-title", "Prestatieafspraken Nieuwegein 2026–2029 (browsertest)")
+    page.select_option("#veld-gemeente_code", "GM0356")
+    page.fill("#veld-period_start", "2026")
+    page.fill("#veld-period_end", "2029")
+    page.get_by_role("checkbox", name=re.compile("^Gemeente Nieuwegein")).check()
+    page.get_by_role("checkbox", name=re.compile("^Jutphaas Wonen")).check()
+    page.fill("#veld-gebruiker", "Browsertest")
+    page.fill("#veld-organisatie", "Gemeente Nieuwegein")
+    page.get_by_role("button", name="Opslaan").click()
+    page.wait_for_url(re.compile(r"/afspraken/\d+$"))
+    assert "Concept" in page.locator("#afspraken-status").inner_text()
+    _no_axe_violations(page, "afsprakenpagina")
+
+    page.get_by_role("link", name="Afspraak toevoegen").click()
+    page.fill("#veld-text", "Leefbaarometer-score van Jutphaas Wijkersloot naar 4,10 in 2029")
+    page.select_option("#veld-theme", "leefbaarheid")
+    page.get_by_role("checkbox", name=re.compile("^Gemeente Nieuwegein")).check()
+    page.select_option("#veld-scope_kind", "wijk")
+    page.fill("#veld-scope_codes", "WK035601")
+    page.select_option("#veld-target_kind", "outcome")
+    page.select_option("#veld-indicator_id", "lbm_score")
+    page.fill("#veld-baseline_year", "2024")
+    page.fill("#veld-target_value", "4,10")
+    page.fill("#veld-target_year", "2029")
+    _no_axe_violations(page, "afspraakformulier")
+    page.get_by_role("button", name="Afspraak opslaan").click()
+    page.wait_for_url(re.compile(r"/afspraken/afspraak/\d+$"))
+    before = page.locator("#afspraak-status").inner_text()
+    assert before != "Behaald"
+    # The baseline was read from the atlas: the published Leefbaarometer score 2024 of the wijk.
+    assert "van 4,020 (2024) naar 4,100 in 2029" in page.content()
+    _no_axe_violations(page, "afspraakpagina")
+
+    page.fill("#veld-year", "2026")
+    page.fill("#veld-value", "4,12")
+    page.fill("#veld-explanation", "Eigen meting van de gemeente")
+    page.get_by_role("button", name="Realisatie opslaan").click()
+    page.wait_for_url(re.compile(r"#realisaties$"))
+    assert page.locator("#afspraak-status").inner_text() == "Behaald"
+    assert "4,12" in page.locator("#realisatie-versies").inner_text()
+
+    page.goto(f"{base}/gebied/WK035601")
+    section = page.locator("#afgesproken")
+    assert "Leefbaarometer-score van Jutphaas Wijkersloot" in section.inner_text()
+    assert "Behaald" in section.inner_text()
+
+    page.goto(f"{base}/afspraken/monitoring")
+    assert page.locator("#per-gemeente").inner_text().count("Nieuwegein") == 1
+    _no_axe_violations(page, "monitoring")
+    assert page.js_errors == []
