@@ -1,0 +1,66 @@
+"""The analysis pages in a real Chromium: aandachtsgebieden, typologie, signalen and the method page,
+with their maps drawn and no serious or critical axe-core violations."""
+
+from __future__ import annotations
+
+import pytest
+
+from conftest import axe_violations
+
+
+def test_pages_render_without_javascript(client):
+    page = client.get("/aandachtsgebieden", params={"scope": "GM0034"}).text
+    assert "Staatsliedenwijk" in page and "Veel inwoners met een laag inkomen" in page
+    page = client.get("/signalen").text
+    assert "De Wiers" in page and "achteruit" in page
+    page = client.get("/methode/kwetsbaarheid").text
+    assert 'id="typologie"' in page and "Index of Multiple Deprivation" in page and "4,1023" in page
+    # Unknown choices fall back with a message instead of an error page.
+    page = client.get("/signalen", params={"indicator": "bestaat_niet", "van": "abc"})
+    assert page.status_code == 200 and "geen twee meetjaren" in page.text
+
+
+def wait_for_map(page, features: int):
+    page.wait_for_function("() => window.analysisMap && window.analysisMap.drawn", timeout=30000)
+    assert page.evaluate("window.analysisMap.error") is None
+    assert page.evaluate("window.analysisMap.featureCount") >= features
+
+
+@pytest.mark.browser
+def test_aandachtsgebieden_page_map_list_and_accessibility(page, live_server):
+    page.goto(live_server.url + "/aandachtsgebieden", timeout=90000)
+    wait_for_map(page, 140)
+    rows = page.locator("#aandachtsgebieden tbody tr")
+    assert rows.count() >= 10
+    assert "Staatsliedenwijk" in rows.first.inner_text()
+    # Per-gemeente cards: seven New Towns, each with its own top list.
+    assert page.locator(".atlas-card").count() == 7
+    assert axe_violations(page) == []
+    # Choosing a gemeente narrows the list.
+    page.select_option("#scope", "GM0794")
+    page.click("button[type=submit]")
+    wait_for_map(page, 10)
+    assert "Helmond-Oost" in page.locator("#aandachtsgebieden tbody tr").first.inner_text()
+    assert page.js_errors == []
+
+
+@pytest.mark.browser
+def test_typologie_and_signalen_pages(page, live_server):
+    page.goto(live_server.url + "/typologie?scope=GM0356", timeout=90000)
+    wait_for_map(page, 20)
+    assert page.locator(".atlas-card").count() == 6
+    assert page.locator("#typen tbody tr").count() >= 20
+    assert axe_violations(page) == []
+    page.goto(live_server.url + "/signalen?indicator=lbm_overlast_onveiligheid&van=2018&tot=2024", timeout=90000)
+    wait_for_map(page, 140)
+    assert page.locator("#signalen tbody tr").count() >= 1
+    assert axe_violations(page) == []
+    assert page.js_errors == []
+
+
+@pytest.mark.browser
+def test_method_page_is_accessible(page, live_server):
+    page.goto(live_server.url + "/methode/kwetsbaarheid")
+    assert page.locator("h1").inner_text().startswith("Methode")
+    assert page.locator("table").count() == 2  # reference groups + current settings
+    assert axe_violations(page) == []
