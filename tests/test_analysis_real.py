@@ -175,3 +175,18 @@ def test_vulnerability_config_errors_name_the_field():
     with pytest.raises(InputError) as err:
         parse_config({"components": [{"id": "inwoners", "weight": 1}]}, "v.yaml")  # neutral
     assert "direction" in str(err.value)
+
+
+def test_peer_group_values_fit_the_profile_reference_hook(session):
+    from gebiedsatlas.analysis.reference import peer_group_values
+    from gebiedsatlas.indicators.values import VALUE_COLUMNS
+
+    frame = peer_group_values(session, "WK003425", ["laag_inkomen", "lbm_score"])
+    assert list(frame.columns) == VALUE_COLUMNS
+    income = frame[frame["indicator_id"] == "laag_inkomen"].iloc[0]
+    peers = find_peers(session, "WK003425").codes
+    expected = level_values(session, Level.WIJK, "nl", "laag_inkomen", 2022)[peers].mean()
+    assert income["value"] == pytest.approx(expected) and income["status"] == "derived"
+    # The Leefbaarometer exists for the New Towns only: its peers are New Town wijken, every year.
+    assert sorted(frame[frame["indicator_id"] == "lbm_score"]["period"]) == [2002, 2008, 2012, 2014, 2016,
+                                                                              2018, 2020, 2022, 2024]

@@ -221,3 +221,43 @@ def compare(session: Session, area_code: str, indicator_id: str, kind: Reference
                     ind.direction)
     return Comparison(area_code, index.areas[area_code].name, indicator_id, ref.period, value_period,
                       ref, dev)
+
+
+def peer_group_values(session: Session, area_code: str, indicator_ids: list[str],
+                      k: int = DEFAULT_K) -> pd.DataFrame:
+    """The peers of an area as one pseudo-area (unweighted mean per indicator and period), long-form.
+
+    Fits the ``loader(session, indicator_ids)`` hook of ``analysis.profile.Reference`` via
+    ``functools.partial(peer_group_values, area_code=code)``; columns as ``indicators.values``.
+    Periods come from the indicator's own data; peers are searched as in ``reference`` (in the New
+    Towns for indicators that only they have).
+    """
+    from gebiedsatlas.indicators.values import VALUE_COLUMNS, observations
+
+    level = level_of(area_code)
+    label = f"vergelijkbare {level.plural}"
+    rows = []
+    try:
+        national = find_peers(session, area_code, k=k)
+    except ValueError:
+        return pd.DataFrame(columns=VALUE_COLUMNS)
+    local = None
+    for indicator_id in indicator_ids:
+        stored = observations(session, national.codes, [indicator_id], None)
+        peers = national
+        if stored["value"].notna().sum() < len(national.codes) / 2 * max(1, stored["period"].nunique()):
+            local = local or find_peers(session, area_code, k=k, scope=NTA_SET)
+            stored = observations(session, local.codes, [indicator_id], None)
+            peers = local
+        stored = stored[stored["status"].isin(["observed", "derived"])]
+        for period, frame in stored.groupby("period"):
+            values = frame["value"].dropna()
+            if values.empty:
+                continue
+            rows.append({
+                "area_code": f"peers:{area_code}", "area_name": label, "level": "gebiedsset",
+                "indicator_id": indicator_id, "period": int(period), "value": float(values.mean()),
+                "status": "derived", "source_id": frame["source_id"].iloc[0], "boundary_year": int(period),
+                "method": f"ongewogen gemiddelde van {len(values)} van {len(peers.codes)} vergelijkbare gebieden",
+            })
+    return pd.DataFrame(rows, columns=VALUE_COLUMNS)
