@@ -188,6 +188,9 @@ def test_compare_three_areas(session):
     row = comparison.row("inwoners")
     assert row.period == 2024
     assert [v.value for v in row.values] == [226_500, 128_434, 767_511]
+    # Counts are ranked only among areas of one level (the New Towns together are always bigger).
+    assert row.ranks == (None, None, None)
+    assert compare_areas(session, ["GM0637", "GM0034"], indicator_ids=["inwoners"]).row("inwoners").ranks == (2, 1)
     laag = comparison.row("laag_inkomen")  # 2022: Almere 36,7, Zoetermeer 36,2; lower is better
     assert [v.value for v in laag.values[:2]] == [36.7, 36.2]
     assert laag.ranks[:2] == (2, 1)

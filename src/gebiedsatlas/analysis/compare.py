@@ -16,7 +16,14 @@ from sqlalchemy.orm import Session
 from gebiedsatlas.analysis.profile import Reference, Value, rank_among, reference_values, values_by_indicator
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE
 from gebiedsatlas.areas.index import area_index
-from gebiedsatlas.indicators.catalogue import Catalogue, Direction, IndicatorDef, SourceInfo, load_catalogue
+from gebiedsatlas.indicators.catalogue import (
+    AggregationMethod,
+    Catalogue,
+    Direction,
+    IndicatorDef,
+    SourceInfo,
+    load_catalogue,
+)
 from gebiedsatlas.indicators.values import area_values
 
 MIN_AREAS, MAX_AREAS = 2, 6
@@ -131,6 +138,9 @@ def compare_areas(session: Session, codes: Sequence[str], *, indicator_ids: Sequ
             areas.append(CompareArea(code, info.name, info.level.value))
             values.append(values_by_indicator(plain_frame, code))
 
+    # Counts (inhabitants, dwellings) are only ranked among areas of one level: the New Towns
+    # together always have more inhabitants than one of them.
+    same_level = len({a.level for a in areas}) == 1
     themes = []
     for theme_id, indicators in catalogue.by_theme().items():
         rows = []
@@ -138,14 +148,18 @@ def compare_areas(session: Session, codes: Sequence[str], *, indicator_ids: Sequ
             if ind.id not in wanted:
                 continue
             per_area = [v.get(ind.id, {}) for v in values]
-            rows.append(_row(ind, per_area, period, catalogue))
+            rows.append(_row(ind, per_area, period, catalogue, rank=same_level or not_a_count(ind)))
         if rows:
             themes.append((theme_id, catalogue.themes[theme_id], tuple(rows)))
     return Comparison(tuple(areas), tuple(themes))
 
 
+def not_a_count(ind: IndicatorDef) -> bool:
+    return ind.aggregation.method is not AggregationMethod.SUM
+
+
 def _row(ind: IndicatorDef, per_area: list[dict[int, Value]], period: int | None,
-         catalogue: Catalogue) -> CompareRow:
+         catalogue: Catalogue, rank: bool = True) -> CompareRow:
     with_value = sorted({p for by_period in per_area for p, v in by_period.items() if v.has_value})
     if period is not None and period in with_value:
         chosen = period
@@ -154,7 +168,7 @@ def _row(ind: IndicatorDef, per_area: list[dict[int, Value]], period: int | None
     cells = tuple(bp.get(chosen) if chosen is not None else None for bp in per_area)
     numbers = [c.value for c in cells if c and c.has_value]
     direction = ind.direction if ind.direction is not Direction.NEUTRAL else Direction.HIGHER_IS_BETTER
-    ranks = tuple(rank_among(c.value, numbers, direction) if c and c.has_value and len(numbers) > 1 else None
-                  for c in cells)
+    ranks = tuple(rank_among(c.value, numbers, direction) if rank and c and c.has_value and len(numbers) > 1
+                  else None for c in cells)
     source_id = next((c.source_id for c in cells if c and c.source_id), None)
     return CompareRow(ind, chosen, cells, ranks, catalogue.sources.get(source_id) if source_id else None)

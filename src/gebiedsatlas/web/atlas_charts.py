@@ -53,8 +53,10 @@ def trend_spec(figure: Figure) -> dict:
         "encoding": {
             "x": {"field": "periode", "type": "quantitative", "title": "Jaar",
                   "scale": {"domain": [periods[0], periods[-1]] if periods else None, "nice": False},
-                  "axis": {"format": "d", "values": periods, "labelAngle": 0, "grid": False}},
-            "y": {"field": "waarde", "type": "quantitative", "title": axis_title(ind),
+                  "axis": {"format": "d", "values": periods, "labelAngle": 0, "grid": False,
+                           "labelOverlap": "greedy"}},
+            # The caption names the indicator; the axis gives the unit.
+            "y": {"field": "waarde", "type": "quantitative", "title": ind.label if ind.unit == "aantal" else ind.unit,
                   "scale": {"zero": False}, "axis": {"format": fmt, "tickCount": 5}},
             "color": {"field": "reeks", "type": "nominal", "title": None,
                       "scale": {"domain": domain, "range": colours},

@@ -67,7 +67,15 @@
         }).addTo(map);
         if (target) target.bringToFront();
         var bounds = target ? target.getBounds().pad(0.8) : layer.getBounds();
-        if (bounds.isValid()) map.fitBounds(bounds);
+        var fit = function () {
+          map.invalidateSize(false);
+          if (bounds.isValid()) map.fitBounds(bounds, { animate: false });
+        };
+        fit();
+        // Refit when the box changes size (window resize, print layout).
+        if (typeof ResizeObserver === "function") new ResizeObserver(fit).observe(el);
+        window.addEventListener("beforeprint", fit);
+        if (window.matchMedia) window.matchMedia("print").addEventListener("change", fit);
         if (collection.attribution) map.attributionControl.addAttribution(collection.attribution);
         el.setAttribute("data-ready", String(layer.getLayers().length));
       })
