@@ -18,9 +18,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import settings
 
 from gebiedsatlas.config import REPO_DIR, Settings
 from gebiedsatlas.sources.importer import import_bundled
+
+# Wall-clock deadlines make property tests flaky on a loaded 2-core machine; we measure speed in bench/.
+settings.register_profile("gebiedsatlas", deadline=None)
+settings.load_profile("gebiedsatlas")
 
 DATA_DIR = REPO_DIR / "data"
 ARTIFACTS_DIR = REPO_DIR / "test-artifacts"

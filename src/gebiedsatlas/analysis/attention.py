@@ -41,6 +41,9 @@ def explain(drivers: list[str], worse_than_peers: list[str] | None, config: Vuln
     elif not drivers:
         text = ("Geen enkel onderdeel springt eruit; de score komt door een optelsom van kleinere "
                 "achterstanden ten opzichte van Nederland.")
+    elif score is not None and score <= 0:
+        text = ("Minder kwetsbaar dan gemiddeld in Nederland; wel "
+                f"{join_dutch([config.component(d).phrase for d in drivers])}.")
     elif worse_than_peers is None:
         lead = join_dutch([config.component(d).phrase for d in drivers])
         text = f"{lead[0].upper() + lead[1:]} ten opzichte van Nederland."

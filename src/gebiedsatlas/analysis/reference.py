@@ -105,7 +105,7 @@ class Reference:
 
 
 def _period_for(session: Session, indicator_id: str, period: int | None) -> int | None:
-    periods = available_periods(session, indicator_id)
+    periods = cached(session, ("periods", indicator_id), lambda: available_periods(session, indicator_id))
     if not periods:
         return None
     return nearest_period(periods, period) if period else periods[-1]
@@ -143,12 +143,14 @@ def reference(session: Session, area_code: str, indicator_id: str, kind: Referen
             value = PUBLISHED_NATIONAL_REFERENCE[indicator_id]
             note = "landelijk referentieniveau van de Leefbaarometer 3.0"
         else:
-            frame = netherlands_values(session, [indicator_id], [period])
+            frame = cached(session, ("nl-value", indicator_id, period),
+                           lambda: netherlands_values(session, [indicator_id], [period]))
             value = _value_of(frame)
             note = frame["method"].iloc[0] if len(frame) else "niet te berekenen"
     elif kind is ReferenceKind.NTA:
         group = level_values(session, level, NTA_SET, indicator_id, period)
-        frame = area_set_values(session, NTA_SET, [indicator_id], [period])
+        frame = cached(session, ("set-value", NTA_SET, indicator_id, period),
+                       lambda: area_set_values(session, NTA_SET, [indicator_id], [period]))
         value = _value_of(frame)
         note = frame["method"].iloc[0] if len(frame) else "niet te berekenen"
     elif kind is ReferenceKind.GEMEENTE:

@@ -63,8 +63,12 @@ class AreaIndex:
     sets: dict[str, AreaSetInfo]
     children: dict[str, list[str]] = field(default_factory=dict)
     folded: dict[str, str] = field(default_factory=dict)
+    names: dict[str, str] = field(default_factory=dict)
+    levels: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
+        self.names = {code: area.name for code, area in self.areas.items()}
+        self.levels = {code: area.level.value for code, area in self.areas.items()}
         for area in self.areas.values():
             if area.parent_code:
                 self.children.setdefault(area.parent_code, []).append(area.code)

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.attention import attention_areas
 from gebiedsatlas.analysis.change import change_signals
-from gebiedsatlas.analysis.matrix import scope_codes
+from gebiedsatlas.analysis.matrix import cached, scope_codes
 from gebiedsatlas.analysis.reference import NTA_SET
 from gebiedsatlas.analysis.typology import typology
 from gebiedsatlas.analysis.vulnerability import load_config, vulnerability
@@ -139,13 +139,15 @@ def typology_page(request: Request, session: SessionDep, scope: str = NTA_SET, l
 
 
 def _change_indicators(session: Session) -> list[tuple[str, str, list[int]]]:
-    catalogue = load_catalogue()
-    out = []
-    for ind in catalogue.indicators.values():
-        periods = available_periods(session, ind.id)
-        if len(periods) >= 2 and ind.unit != "aantal":
-            out.append((ind.id, ind.label, periods))
-    return out
+    """Indicators with at least two periods (counts left out: their change says little)."""
+    def compute() -> list[tuple[str, str, list[int]]]:
+        out = []
+        for ind in load_catalogue().indicators.values():
+            periods = available_periods(session, ind.id)
+            if len(periods) >= 2 and ind.unit != "aantal":
+                out.append((ind.id, ind.label, periods))
+        return out
+    return cached(session, ("change-indicators",), compute)
 
 
 @router.get("/signalen", response_class=HTMLResponse)

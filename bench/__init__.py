@@ -1,0 +1,1 @@
+"""Performance measurements; each module prints its figures."""
