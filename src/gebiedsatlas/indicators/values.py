@@ -37,17 +37,15 @@ def observations(session: Session, area_codes: list[str] | None, indicator_ids: 
     base = select(*columns).where(Observation.indicator_id.in_(indicator_ids))
     if periods:
         base = base.where(Observation.period.in_(periods))
-    if area_codes is None or len(area_codes) > _CHUNK:
-        # For long area lists (all buurten of the country) one indexed scan by indicator and
-        # period, filtered in memory, beats many IN-list queries.
-        stmt = base
-    else:
-        stmt = base.where(Observation.area_code.in_(area_codes))
+    # For long area lists (all buurten of the country) one indexed scan by indicator and period,
+    # filtered in memory, beats many IN-list queries.
+    scan_all = area_codes is None or len(area_codes) > _CHUNK
+    stmt = base if scan_all else base.where(Observation.area_code.in_(area_codes))
     # Core execution: the ORM's row processing adds nothing for plain columns.
     rows = session.connection().execute(stmt).fetchall()
     # Plain tuples: pandas inspects Row objects one by one, which dominates large queries.
     frame = pd.DataFrame([tuple(row) for row in rows], columns=[c.key for c in columns])
-    if area_codes is not None and len(area_codes) > _CHUNK:
+    if scan_all and area_codes is not None:
         frame = frame[frame["area_code"].isin(area_codes)].reset_index(drop=True)
     frame["value"] = frame["value"].astype(float)
     return frame
