@@ -14,7 +14,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from gebiedsatlas.agreements.progress import Progress, commitment_progress
+from gebiedsatlas.agreements.progress import Progress, commitment_progress, prefetch_series
 from gebiedsatlas.agreements.scope import relation, scope_codes_effective, scope_label
 from gebiedsatlas.agreements.smart import SmartIssue
 from gebiedsatlas.agreements.vocab import AGREEMENT_STATUSES, PROGRESS_LABELS, THEMES
@@ -56,11 +56,14 @@ def list_agreements(session: Session, *, demo: bool = False, gemeente_code: str 
     return agreements
 
 
-def commitment_views(session: Session, agreement: Agreement, reference_year: int | None = None) -> list[CommitmentView]:
+def commitment_views(session: Session, agreement: Agreement, reference_year: int | None = None,
+                     series_cache: dict | None = None) -> list[CommitmentView]:
     """Each commitment of an agreement with its SMART findings, derived status and scope label."""
     index = area_index(session)
     catalogue = load_catalogue()
-    return [CommitmentView(c, commitment_progress(session, c, reference_year, catalogue),
+    if series_cache is None:
+        series_cache = prefetch_series(session, list(agreement.commitments))
+    return [CommitmentView(c, commitment_progress(session, c, reference_year, catalogue, series_cache),
                            scope_label(index, agreement.gemeente_code, c.scope_kind, list(c.scope_codes or [])))
             for c in agreement.commitments]
 
@@ -159,8 +162,10 @@ def monitoring_overview(session: Session, *, demo: bool = False, reference_year:
     reference_year = reference_year or date.today().year
     index = area_index(session)
     rows = []
-    for agreement in list_agreements(session, demo=demo):
-        for view in commitment_views(session, agreement, reference_year):
+    agreements = list_agreements(session, demo=demo)
+    cache = prefetch_series(session, [c for a in agreements for c in a.commitments])
+    for agreement in agreements:
+        for view in commitment_views(session, agreement, reference_year, cache):
             rows.append((agreement, view))
 
     def empty() -> dict[str, int]:

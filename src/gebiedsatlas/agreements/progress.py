@@ -59,7 +59,7 @@ class Progress:
     current_year: int | None = None
     projected_value: float | None = None
     trend: Trend | None = None
-    series: list[dict] = field(default_factory=list)  # {"year", "value", "source": atlas|gemeld}
+    series: list[dict] = field(default_factory=list)  # {"year", "value", "source": atlas|gemeld[, "status"]}
     issues: list[SmartIssue] = field(default_factory=list)
 
     @property
@@ -146,18 +146,49 @@ def outcome_progress(series: list[dict], *, baseline_value: float | None, target
     return base
 
 
+def series_key(commitment: Commitment) -> tuple:
+    """What an atlas series depends on: gemeente, scope and indicator."""
+    return (commitment.agreement.gemeente_code, commitment.scope_kind, tuple(commitment.scope_codes or []),
+            commitment.indicator_id)
+
+
 def atlas_series(session: Session, commitment: Commitment) -> list[dict]:
     """Atlas values of the commitment's indicator for its scope, as {"year", "value", "source"}."""
     from gebiedsatlas.agreements.scope import scope_values
 
     frame = scope_values(session, commitment.agreement.gemeente_code, commitment.scope_kind,
                          list(commitment.scope_codes or []), commitment.indicator_id)
-    return [{"year": int(r.period), "value": float(r.value), "source": "atlas"}
+    return [{"year": int(r.period), "value": float(r.value), "source": "atlas", "status": r.status}
             for r in frame.itertuples() if r.status in ("observed", "derived") and not math.isnan(r.value)]
 
 
+def prefetch_series(session: Session, commitments: list[Commitment]) -> dict[tuple, list[dict]]:
+    """Atlas series of many single-area outcome targets in one query (dashboards show hundreds).
+
+    Scopes of several areas or an area set are aggregated per commitment later (``atlas_series``).
+    """
+    from gebiedsatlas.agreements.scope import scope_codes_effective
+    from gebiedsatlas.indicators.values import observations
+
+    wanted: dict[tuple, tuple[str, str]] = {}
+    for c in commitments:
+        if c.target_kind != "outcome" or not c.indicator_id or c.scope_kind == "gebiedsset":
+            continue
+        codes = scope_codes_effective(c.agreement.gemeente_code, c.scope_kind, list(c.scope_codes or []))
+        if len(codes) == 1:
+            wanted[series_key(c)] = (codes[0], c.indicator_id)
+    if not wanted:
+        return {}
+    frame = observations(session, sorted({a for a, _ in wanted.values()}), sorted({i for _, i in wanted.values()}))
+    frame = frame[frame["status"].isin(["observed", "derived"]) & frame["value"].notna()].sort_values("period")
+    grouped = {k: [{"year": int(p), "value": float(v), "source": "atlas", "status": st}
+                   for p, v, st in zip(g["period"], g["value"], g["status"], strict=True)]
+               for k, g in frame.groupby(["area_code", "indicator_id"])}
+    return {key: grouped.get(pair, []) for key, pair in wanted.items()}
+
+
 def commitment_progress(session: Session, commitment: Commitment, reference_year: int | None = None,
-                        catalogue=None) -> Progress:
+                        catalogue=None, series_cache: dict | None = None) -> Progress:
     """The derived status of one stored commitment (see the module docstring for the rule)."""
     catalogue = catalogue or load_catalogue()
     reference_year = reference_year or date.today().year
@@ -171,7 +202,13 @@ def commitment_progress(session: Session, commitment: Commitment, reference_year
         result = output_progress({t.year: t.planned for t in commitment.year_targets}, reported,
                                  reference_year)
     else:
-        series = atlas_series(session, commitment)
+        key = series_key(commitment)
+        if series_cache is not None and key in series_cache:
+            series = list(series_cache[key])
+        else:
+            series = atlas_series(session, commitment)
+            if series_cache is not None:
+                series_cache[key] = list(series)
         atlas_years = {s["year"] for s in series}
         series += [{"year": y, "value": v, "source": "gemeld"} for y, v in reported.items()
                    if y not in atlas_years]

@@ -24,7 +24,7 @@ from gebiedsatlas.agreements import excel, history, monitoring, services
 from gebiedsatlas.agreements.history import Actor
 from gebiedsatlas.agreements.parties import list_parties, seed_signatories
 from gebiedsatlas.agreements.progress import OUTCOME_AT_RISK, OUTPUT_AT_RISK, OUTPUT_ON_TRACK
-from gebiedsatlas.agreements.scope import scope_label, scope_values
+from gebiedsatlas.agreements.scope import scope_label
 from gebiedsatlas.agreements.serialize import agreement_dict, latest_realisations
 from gebiedsatlas.agreements.smart import VAGUE_PHRASES
 from gebiedsatlas.agreements.vocab import (
@@ -233,31 +233,36 @@ async def change_status(request: Request, session: SessionDep, agreement_id: int
             errors = exc.errors
         except services.NotAllowed as exc:
             errors = {"status": str(exc)}
-    return agreement_page(request, session, agreement.id, status_errors=errors)
+    return _agreement_response(request, session, agreement.id, status_errors=errors)
 
 
 # ---------------------------------------------------------------- agreement page
 
-def _scope_figures(session: Session, agreement: Agreement, views) -> list[dict]:
-    """Current atlas figures for the scope of each outcome commitment (latest period)."""
+def _scope_figures(views) -> list[dict]:
+    """Current atlas figures for the scope of each outcome commitment: the latest atlas value of the
+    series the status was derived from (reported values are left out here)."""
     catalogue = load_catalogue()
     out = []
     for view in views:
         c = view.commitment
         if c.target_kind != "outcome" or c.indicator_id not in catalogue:
             continue
-        frame = scope_values(session, agreement.gemeente_code, c.scope_kind, list(c.scope_codes or []),
-                             c.indicator_id)
-        latest = frame.sort_values("period").iloc[-1] if len(frame) else None
+        atlas = [p for p in view.progress.series if p["source"] == "atlas"]
+        latest = atlas[-1] if atlas else None
         out.append({"commitment": c, "indicator": catalogue[c.indicator_id], "scope": view.scope,
                     "value": None if latest is None else latest["value"],
                     "status": "missing" if latest is None else latest["status"],
-                    "period": None if latest is None else int(latest["period"])})
+                    "period": None if latest is None else latest["year"]})
     return out
 
 
 @router.get("/{agreement_id:int}", response_class=HTMLResponse)
-def agreement_page(request: Request, session: SessionDep, agreement_id: int, status_errors: dict | None = None):
+def agreement_page(request: Request, session: SessionDep, agreement_id: int):
+    return _agreement_response(request, session, agreement_id)
+
+
+def _agreement_response(request: Request, session: Session, agreement_id: int,
+                        status_errors: dict | None = None) -> HTMLResponse:
     agreement = _agreement(session, agreement_id)
     views = monitoring.commitment_views(session, agreement)
     index = area_index(session)
@@ -265,7 +270,7 @@ def agreement_page(request: Request, session: SessionDep, agreement_id: int, sta
         "demo": agreement.is_demo, "agreement": agreement, "views": views,
         "gemeente": index.get(agreement.gemeente_code),
         "reciprocity": monitoring.reciprocity(agreement), "counts": monitoring.status_counts(views),
-        "figures": _scope_figures(session, agreement, views), "catalogue": load_catalogue(),
+        "figures": _scope_figures(views), "catalogue": load_catalogue(),
         "snapshot": history.signing_snapshot(session, agreement.id), "status_errors": status_errors or {},
         "today": date.today().isoformat(),
     }, status_code=422 if status_errors else 200)
