@@ -156,6 +156,12 @@ def sequential_colours(k: int, direction: Direction) -> list[str]:
     return colours[::-1] if direction is Direction.HIGHER_IS_BETTER else colours
 
 
+def _side(ramp: list[str], n: int) -> list[str]:
+    """``n`` colours of one side of a diverging palette; with few classes the darkest is skipped
+    so that neighbouring classes do not jump from nearly white to nearly black."""
+    return _ramp(ramp if n >= 4 else ramp[:4], n)
+
+
 def diverging_colours(n_low: int, n_high: int, direction: Direction) -> list[str]:
     """Colours for ``n_low`` classes below and ``n_high`` above the reference (low -> high values).
 
@@ -164,8 +170,8 @@ def diverging_colours(n_low: int, n_high: int, direction: Direction) -> list[str
     """
     low_is_worse = direction is Direction.HIGHER_IS_BETTER
     low_ramp, high_ramp = (_WORSE, _BETTER) if low_is_worse else (_BETTER, _WORSE)
-    low = _ramp(low_ramp[:5], n_low)[::-1]  # the lowest values are the farthest from the reference
-    high = _ramp(high_ramp[:5], n_high)
+    low = _side(low_ramp, n_low)[::-1]  # the lowest values are the farthest from the reference
+    high = _side(high_ramp, n_high)
     return low + high
 
 
