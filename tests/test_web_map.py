@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from shapely.geometry import shape
 
-from conftest import axe_violations
+from conftest import DATA_DIR, axe_violations
 from gebiedsatlas.analysis.classify import (
     NO_DATA_COLOUR,
     Method,
@@ -247,3 +247,27 @@ def test_map_page_bad_parameter_shows_dutch_error(live_server, page):
     response = page.goto(f"{live_server.url}/kaart?indicator=laag_inkomen&period=1990")
     assert response.status == 400
     assert "periode" in page.locator("[role=alert]").inner_text()
+
+
+def test_basemap_is_off_by_default_and_comes_from_settings(client, db_url):
+    assert 'data-tile-url=""' in client.get("/kaart").text
+    tiles = "http://127.0.0.1:9/tiles/{z}/{x}/{y}.png"
+    with make_client_with_tiles(db_url, tiles) as other:
+        assert f'data-tile-url="{tiles}"' in other.get("/kaart").text
+
+
+def make_client_with_tiles(db_url: str, tile_url: str):
+    from fastapi.testclient import TestClient
+
+    from gebiedsatlas.config import Settings
+    from gebiedsatlas.web.app import create_app
+
+    return TestClient(create_app(Settings(database_url=db_url, data_dir=DATA_DIR, tile_url=tile_url)))
+
+
+def test_areas_without_boundary_are_counted_not_classified(client):
+    data = client.get("/api/classify", params={"indicator": "inwoners", "level": "wijk", "scope": "NL01",
+                                               "period": 2024}).json()
+    geo = client.get("/api/geojson", params={"level": "wijk", "period": 2024}).json()
+    assert len(data["areas"]) == len(geo["features"])
+    assert data["without_geometry"] == geo["skipped"] > 0

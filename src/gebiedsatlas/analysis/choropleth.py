@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.classify import Classification, Method, classify, classify_deviation
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
+from gebiedsatlas.areas.geometry import geometry_years
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import load_catalogue
@@ -122,8 +123,11 @@ def reference_value(session: Session, ref: str, indicator: str, period: int) -> 
 
 def _build(session: Session, query: MapQuery) -> dict:
     indicator = load_catalogue()[query.indicator]
-    codes = scope_codes(session, query)
     index = area_index(session)
+    # Only areas with a boundary can be drawn; the legend counts what the map shows.
+    all_codes = scope_codes(session, query)
+    codes = [c for c in all_codes if geometry_years(session, c)]
+    without_geometry = len(all_codes) - len(codes)
     frame = area_values(session, codes, [query.indicator], [query.period])
     by_code = {r.area_code: r for r in frame.itertuples(index=False)}
     areas = []
@@ -158,6 +162,7 @@ def _build(session: Session, query: MapQuery) -> dict:
         "period": query.period,
         "reference": reference,
         "classification": result.as_dict(),
+        "without_geometry": without_geometry,
         "areas": areas,
     }
 
