@@ -159,6 +159,7 @@ def _build(session: Session, query: MapQuery) -> dict:
                       "direction_label": indicator.direction.label, "description": indicator.description},
         "scope": {"code": query.scope, "name": scope_label(session, query.scope)},
         "level": query.level,
+        "level_plural": Level(query.level).plural,
         "period": query.period,
         "reference": reference,
         "classification": result.as_dict(),
