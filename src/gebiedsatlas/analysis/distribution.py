@@ -134,15 +134,21 @@ def indicator_distribution(session: Session, indicator_id: str, level: Level, *,
         raise DistributionError(f"period: {period} is niet beschikbaar voor {indicator.label}; kies uit "
                                 + ", ".join(str(p) for p in periods))
     codes_all = index.at_level(level, parent=parent, area_set=area_set)
-    frame = area_values(session, codes_all, [indicator_id], list(periods))
-    has_number = frame["status"].isin([Status.OBSERVED.value, Status.DERIVED.value]) & frame["value"].notna()
-    if period is None:
-        with_values = sorted(set(frame.loc[has_number, "period"]))
-        period = int(with_values[-1]) if with_values else (periods[-1] if periods else None)
+    # Latest period first; an earlier one only when the latest has no numbers for this level.
+    candidates = [period] if period is not None else list(reversed(periods))
+    period = candidates[0] if candidates else None
+    in_period = area_values(session, [], [indicator_id], [])
+    for candidate in candidates:
+        frame = area_values(session, codes_all, [indicator_id], [candidate])
+        has_number = frame["status"].isin([Status.OBSERVED.value, Status.DERIVED.value]) & frame["value"].notna()
+        if has_number.any():
+            period, in_period = candidate, frame[has_number]
+            break
     scope_codes = index.at_level(level, parent=parent, area_set=area_set, year=period) if period else codes_all
-    in_period = frame[(frame["period"] == period) & has_number]
-    values = [AreaValue(r.area_code, r.area_name, float(r.value), index.areas[r.area_code].parent_code)
-              for r in in_period.itertuples(index=False)]
+    parents = [index.areas[c].parent_code for c in in_period["area_code"].tolist()]
+    values = [AreaValue(code, name, float(value), parent_code) for code, name, value, parent_code in zip(
+        in_period["area_code"].tolist(), in_period["area_name"].tolist(), in_period["value"].tolist(), parents,
+        strict=True)]
     # Best first: descending unless higher is worse; ties by name for a stable list.
     descending = indicator.direction is not Direction.HIGHER_IS_WORSE
     values.sort(key=lambda v: (-v.value if descending else v.value, v.name))
