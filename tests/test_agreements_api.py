@@ -104,6 +104,11 @@ def test_area_links_counts_and_monitoring_keep_demo_apart(api):
     commitment = api.get("/api/commitments/3").json()
     assert commitment["progress"]["trend"]["first_year"] == 2002 and len(commitment["progress"]["series"]) == 9
     assert api.get("/api/agreements/999").status_code == 404
+    table = api.get("/afspraken/kaart", params={"gemeente": "GM0356", "voorbeeld": "1"}).text
+    assert '<td>WK035601</td><td class="pa-num">1</td>' in table and "4 afspraken gelden voor de hele gemeente" in table
+    assert '<td>WK035602</td><td class="pa-num">0</td>' in table
+    assert "Fictief voorbeeld" not in api.get("/afspraken/gebied/WK035601").text
+    assert "Leefbaarheid in Jutphaas" in api.get("/afspraken/gebied/WK035601?voorbeeld=1").text
 
 
 def test_forms_show_dutch_errors_next_to_fields(api):

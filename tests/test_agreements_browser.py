@@ -79,4 +79,13 @@ def test_agreement_commitment_realisation_and_profile(fresh_live_server, page):
     page.goto(f"{base}/afspraken/monitoring")
     assert page.locator("#per-gemeente").inner_text().count("Nieuwegein") == 1
     _no_axe_violations(page, "monitoring")
+
+    # The map of commitments per wijk counts the new wijk commitment.
+    page.goto(f"{base}/afspraken/kaart?gemeente=GM0356")
+    page.wait_for_selector("#afsprakenkaart[data-drawn=true]")
+    row = page.locator("#afspraken-per-wijk tr", has_text="WK035601")
+    assert row.locator("td").last.inner_text() == "1"
+    _no_axe_violations(page, "kaart")
+    page.goto(f"{base}/afspraken/cyclus")
+    _no_axe_violations(page, "jaarcyclus")
     assert page.js_errors == []

@@ -37,6 +37,7 @@ from gebiedsatlas.agreements.vocab import (
     TRANSITIONS,
     cycle_dates,
 )
+from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Commitment, Party
@@ -532,9 +533,37 @@ async def excel_import(request: Request, session: SessionDep):
     return _render(request, "excel.html", {"demo": False, "summary": summary, "errors": []})
 
 
-def area_section_context(session: Session, code: str) -> dict:
+@router.get("/kaart", response_class=HTMLResponse)
+def map_page(request: Request, session: SessionDep, gemeente: str = "GM0356"):
+    """Commitments per wijk of one gemeente: a table (works without JavaScript) and a Leaflet map."""
+    demo = _demo(request)
+    index = area_index(session)
+    area = index.get(gemeente.upper())
+    if area is None or area.level.value != "gemeente":
+        raise HTTPException(404, f"Onbekende gemeente {gemeente!r}.")
+    counts = monitoring.counts_per_area(session, level="wijk", gemeente_code=area.code, demo=demo)
+    year = index.boundary_year(Level.WIJK, date.today().year)
+    wijken = [index.areas[c] for c in index.at_level(Level.WIJK, parent=area.code, year=year)]
+    return _render(request, "map.html", {"demo": demo, "area": area, "gemeenten": _gemeenten(session),
+                                         "wijken": wijken, "counts": counts, "year": year,
+                                         "gemeentebreed": counts.get(area.code, 0),
+                                         "tile_url": request.app.state.settings.tile_url})
+
+
+@router.get("/gebied/{code}", response_class=HTMLResponse)
+def area_page(request: Request, session: SessionDep, code: str):
+    """What has been agreed for one area (with ?voorbeeld=1: in the fictional set)."""
+    demo = _demo(request)
+    area = area_index(session).get(code.upper())
+    if area is None:
+        raise HTTPException(404, f"Onbekend gebied {code!r}.")
+    context = area_section_context(session, area.code, demo=demo)
+    return _render(request, "area.html", {"demo": demo, "area": area, **context})
+
+
+def area_section_context(session: Session, code: str, demo: bool = False) -> dict:
     """Context for ``agreements/_area_section.html`` on the area profile ("wat is hier afgesproken")."""
-    return {"agreed_here": monitoring.commitments_for_area(session, code), "agreed_code": code,
+    return {"agreed_here": monitoring.commitments_for_area(session, code, demo=demo), "agreed_code": code,
             "agreed_link": f"/afspraken/nieuw?gemeente={quote(code[:6].replace('WK', 'GM').replace('BU', 'GM'))}"}
 
 
