@@ -64,3 +64,23 @@ def test_method_page_is_accessible(page, live_server):
     assert page.locator("h1").inner_text().startswith("Methode")
     assert page.locator("table").count() == 2  # reference groups + current settings
     assert axe_violations(page) == []
+
+
+def test_area_analysis_page_and_fragment(client):
+    page = client.get("/gebied/WK050205/kwetsbaarheid")
+    assert page.status_code == 200 and "Oostgaarde Noord" in page.text
+    assert "Rang 1 van 9 in Capelle aan den IJssel" in " ".join(page.text.split())
+    fragment = client.get("/gebied/WK050205/kwetsbaarheid", params={"fragment": 1}).text
+    assert "<html" not in fragment and "Vergelijkbare wijken" in fragment
+    assert client.get("/gebied/XX99/kwetsbaarheid").status_code == 404
+
+
+@pytest.mark.browser
+def test_profile_loads_type_and_kwetsbaarheid(page, live_server):
+    page.goto(live_server.url + "/gebied/WK003425", timeout=90000)
+    page.wait_for_selector("#kwetsbaarheid[aria-busy=false]", timeout=60000)
+    text = " ".join(page.locator("#kwetsbaarheid").inner_text().split())
+    assert "Kwetsbaarheidsscore 2022: 1,54" in text and "Rang 1 van 62 in Almere" in text
+    assert "Wijken met veel huurwoningen" in text
+    assert page.locator("#kwetsbaarheid a[href^='/gebied/WK']").count() == 5  # similar wijken
+    assert axe_violations(page) == []

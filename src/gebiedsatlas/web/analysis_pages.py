@@ -215,3 +215,53 @@ def method_html(path: Path = METHODS_MD) -> str:
 def method_page(request: Request):
     """The method page: references, deviations, the kwetsbaarheidsscore and its inspirations."""
     return _render(request, "analysis_method.html", {"body": method_html(), "config": load_config()})
+
+
+
+def area_section_context(session: Session, code: str) -> dict:
+    """Context for ``analysis_area_section.html`` on the area profile.
+
+    Cheap on purpose: the section loads its content from ``/gebied/{code}/kwetsbaarheid`` after the
+    page has rendered (the typology and the scores take seconds the first time after an import).
+    """
+    area = area_index(session).areas.get(code)
+    return {"analysis_code": code, "analysis_level": area.level.value if area else None}
+
+
+def area_analysis_context(session: Session, code: str) -> dict:
+    """The area's type, its kwetsbaarheidsscore (rank, coverage, explanation) and similar areas."""
+    from gebiedsatlas.analysis.peers import find_peers
+    from gebiedsatlas.analysis.summary import area_summary
+
+    index = area_index(session)
+    area = index.areas.get(code)
+    context: dict = {"area": area, "analysis_level": area.level.value if area else None,
+                     "analysis_summary": None, "analysis_peers": [], "analysis_gemeente": None,
+                     "analysis_in_nta": False}
+    if area is None or area.level not in (Level.GEMEENTE, Level.WIJK, Level.BUURT):
+        return context
+    gemeente = index.gemeente_of(code)
+    nta = index.sets[NTA_SET].members if NTA_SET in index.sets else ()
+    context["analysis_gemeente"] = gemeente
+    context["analysis_in_nta"] = bool(gemeente and gemeente.code in nta)
+    if area.level is Level.GEMEENTE:
+        return context
+    try:
+        context["analysis_summary"] = area_summary(session, code)
+        context["analysis_peers"] = find_peers(session, code, k=5).peers
+    except (KeyError, ValueError):
+        pass  # too few data for this area: the section says so
+    return context
+
+
+@router.get("/gebied/{code}/kwetsbaarheid", response_class=HTMLResponse)
+def area_analysis_page(request: Request, session: SessionDep, code: str, fragment: bool = False):
+    """Type, kwetsbaarheid and similar areas of one area: a page, or (``fragment=1``) the part that
+    the area profile loads into its section."""
+    code = code.strip().upper()
+    context = area_analysis_context(session, code)
+    if context["area"] is None:
+        return templates.TemplateResponse(request, "analysis_area_page.html", {**context, "not_found": code},
+                                          status_code=404)
+    name = "analysis_area_body.html" if fragment else "analysis_area_page.html"
+    return _render(request, name, context)

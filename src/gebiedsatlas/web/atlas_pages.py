@@ -31,7 +31,7 @@ from gebiedsatlas.areas.index import AreaIndex, area_index
 from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.indicators.values import available_periods
-from gebiedsatlas.web import agreements_pages, atlas_charts
+from gebiedsatlas.web import agreements_pages, analysis_pages, atlas_charts
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.exports import csv_response
 from gebiedsatlas.web.templating import templates
@@ -127,6 +127,7 @@ def profile_page(request: Request, session: SessionDep, code: str):
         "attribution": _attribution(profile.sources),
         "latest_year": max((a.last_year for a in siblings), default=area.last_year),
         **agreements_pages.area_section_context(session, area.code),  # "wat is hier afgesproken" (issue 6)
+        **analysis_pages.area_section_context(session, area.code),  # type en kwetsbaarheid (issue 4)
     })
 
 
