@@ -30,9 +30,14 @@ from gebiedsatlas.config import REPO_DIR
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.indicators.values import available_periods
 from gebiedsatlas.web.deps import get_session, get_settings
-from gebiedsatlas.web.templating import templates
+from gebiedsatlas.web.templating import NAVIGATION, templates
 
 router = APIRouter(include_in_schema=False)
+# The analysis pages join the main navigation of the base layout, before "Bronnen en methode".
+for _entry in (("/aandachtsgebieden", "Aandachtsgebieden"), ("/signalen", "Signalen")):
+    if _entry not in NAVIGATION:
+        _at = next((i for i, (href, _) in enumerate(NAVIGATION) if href == "/bronnen"), len(NAVIGATION))
+        NAVIGATION.insert(_at, _entry)
 SessionDep = Annotated[Session, Depends(get_session)]
 METHODS_MD = REPO_DIR / "docs" / "methods.md"
 
