@@ -177,6 +177,15 @@ def test_suppressed_or_missing_value_has_no_number(session):
     assert all(c.mark is None for c in figure.references)
 
 
+def test_references_shown_where_the_area_has_no_figure(session):
+    # Men per buurt are not in the bundled KWB 2024 extract; Almere's figure is still shown.
+    figure = build_profile(session, "BU00340101", indicator_ids=["mannen"]).figure("mannen")
+    assert figure.current is None and figure.rank is None
+    refs = {c.reference.key: c for c in figure.references}
+    assert (refs["gemeente"].value.period, refs["gemeente"].value.value) == (2024, 112_303)
+    assert refs["gemeente"].mark is None
+
+
 def test_unknown_area_raises(session):
     with pytest.raises(KeyError):
         build_profile(session, "GM9999")

@@ -457,9 +457,13 @@ def _figure(ind: IndicatorDef, area: AreaInfo, own: dict[int, Value], refs: list
     # a wijk always has fewer inhabitants than Nederland, so no comparison or reference trend is
     # drawn for them; the reference values are still given.
     comparable = ind.aggregation.method is not AggregationMethod.SUM
+    # References are shown for the area's period; without any row for the area, for their own
+    # latest period (so a buurt without a published figure still shows its gemeente's).
+    ref_period = current.period if current else max(
+        (p for ref in refs for p in ref_values[ref.key].get(ind.id, {})), default=None)
     comparisons = []
     for ref in refs:
-        ref_value = ref_values[ref.key].get(ind.id, {}).get(current.period) if current else None
+        ref_value = ref_values[ref.key].get(ind.id, {}).get(ref_period)
         comparison = mark = None
         if comparable and current and current.has_value and ref_value and ref_value.has_value:
             comparison, mark = compare_values(current.value, ref_value.value, ind)
