@@ -90,3 +90,19 @@ def test_map_layers_are_geojson_with_analysis_properties(client):
     r = client.get("/api/analysis/geojson", params={"layer": "change", "scope": "GM0356"})
     wiers = next(f for f in r.json()["features"] if f["id"] == "WK035622")
     assert wiers["properties"]["signal"] is True
+
+
+def test_every_area_of_a_scope_against_a_chosen_reference(client):
+    body = client.get("/api/analysis/deviations/map", params={
+        "indicator": "laag_inkomen", "reference": "gemeente", "scope": "GM0502"}).json()
+    rows = {r["area_code"]: r for r in body["rows"]}
+    oostgaarde = rows["WK050205"]
+    # Against its own gemeente (published 2022 figures: 46.3% vs Capelle as a whole).
+    assert oostgaarde["value"] == 46.3 and oostgaarde["reference_label"] == "gemeente Capelle aan den IJssel"
+    assert oostgaarde["difference"] < 0 and oostgaarde["assessment"] == "slechter"
+    peers = client.get("/api/analysis/deviations/map", params={
+        "indicator": "laag_inkomen", "reference": "peers", "scope": "GM0502"}).json()
+    assert all(r["reference_label"] == "vergelijkbare wijken" for r in peers["rows"])
+    assert {r["reference_count"] for r in peers["rows"] if r["value"] is not None} == {10}
+    assert client.get("/api/analysis/deviations/map", params={
+        "indicator": "laag_inkomen", "reference": "buren"}).status_code == 400

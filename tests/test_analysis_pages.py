@@ -84,3 +84,17 @@ def test_profile_loads_type_and_kwetsbaarheid(page, live_server):
     assert "Wijken met veel huurwoningen" in text
     assert page.locator("#kwetsbaarheid a[href^='/gebied/WK']").count() == 5  # similar wijken
     assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+def test_afwijkingen_page_with_a_chosen_reference(page, live_server):
+    page.goto(live_server.url + "/afwijkingen?indicator=laag_inkomen&referentie=peers&scope=GM0794", timeout=90000)
+    wait_for_map(page, 10)
+    assert page.locator("h1").inner_text() == "Personen met een laag inkomen ten opzichte van vergelijkbare wijken"
+    assert page.locator("#afwijkingen tbody tr").count() >= 12
+    page.select_option("#referentie", "gemeente")
+    page.click("button[type=submit]")
+    wait_for_map(page, 10)
+    assert "gemeente" in page.locator("h1").inner_text()
+    assert axe_violations(page) == []
+    assert page.js_errors == []

@@ -168,12 +168,13 @@ def reference(session: Session, area_code: str, indicator_id: str, kind: Referen
         note = f"ongewogen gemiddelde van {int(group.notna().sum())} {level.plural}"
     else:
         try:
+            everywhere = level_values(session, level, "nl", indicator_id, period)
             peers = find_peers(session, area_code, k=k, period=period)
-            group = indicator_matrix(session, peers.codes, [indicator_id], period).values[indicator_id]
+            group = everywhere.reindex(peers.codes)
             if group.notna().sum() < len(peers.codes) / 2:
                 # Indicators bundled only for the New Towns (the Leefbaarometer): look for peers there.
                 peers = find_peers(session, area_code, k=k, period=period, scope=NTA_SET)
-                group = indicator_matrix(session, peers.codes, [indicator_id], period).values[indicator_id]
+                group = everywhere.reindex(peers.codes)
         except ValueError as exc:
             return Reference(kind, label, indicator_id, period, None, str(exc), empty)
         value = float(group.mean()) if group.notna().any() else None
@@ -223,6 +224,47 @@ def compare(session: Session, area_code: str, indicator_id: str, kind: Reference
                     ind.direction)
     return Comparison(area_code, index.areas[area_code].name, indicator_id, ref.period, value_period,
                       ref, dev)
+
+
+DEVIATION_MEASURES = ("z_score", "index", "percentile_rank", "difference", "relative_difference")
+
+
+def scope_deviations(session: Session, indicator_id: str, kind: ReferenceKind | str, level: Level | str,
+                     scope: str, period: int | None = None, k: int = DEFAULT_K) -> pd.DataFrame:
+    """Every area of ``level`` in a scope against the chosen reference (its own gemeente, its own
+    peers, …): one row per area with the measures of ``deviation``. For maps and tables."""
+    kind = ReferenceKind(kind)
+    level = Level(level)
+    ind = load_catalogue()[indicator_id]
+    period = _period_for(session, indicator_id, period)
+    columns = ["area_code", "area_name", "gemeente_name", "reference_label", *Deviation.__dataclass_fields__]
+    if period is None:
+        return pd.DataFrame(columns=columns)
+
+    def compute() -> pd.DataFrame:
+        index = area_index(session)
+        values = level_values(session, level, scope, indicator_id, period)
+        shared: dict[str, Reference] = {}
+        rows = []
+        for code in values.index:
+            gemeente = index.gemeente_of(code)
+            if kind in (ReferenceKind.NEDERLAND, ReferenceKind.NTA, ReferenceKind.NIVEAU):
+                key = kind.value  # the same reference for every area of the level
+            elif kind is ReferenceKind.GEMEENTE:
+                key = gemeente.code if gemeente else code
+            else:
+                key = code
+            if key not in shared:
+                shared[key] = reference(session, code, indicator_id, kind, period, k)
+            ref = shared[key]
+            group = ref.group.drop(labels=[code], errors="ignore") if kind is ReferenceKind.PEERS else ref.group
+            dev = deviation(values[code], ref.value, group.to_numpy(dtype=float), ind.direction)
+            rows.append({"area_code": code, "area_name": index.areas[code].name,
+                         "gemeente_name": gemeente.name if gemeente else None,
+                         "reference_label": ref.label, **dev.as_dict()})
+        return pd.DataFrame(rows, columns=columns)
+
+    return cached(session, ("scope-deviations", indicator_id, kind.value, level.value, scope, period, k), compute)
 
 
 def peer_group_values(session: Session, area_code: str, indicator_ids: list[str],

@@ -13,8 +13,8 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.attention import attention_areas
 from gebiedsatlas.analysis.change import change_signals
-from gebiedsatlas.analysis.peers import DEFAULT_K, find_peers
-from gebiedsatlas.analysis.reference import REFERENCE_KINDS, ReferenceKind, compare
+from gebiedsatlas.analysis.peers import DEFAULT_K, default_period, find_peers
+from gebiedsatlas.analysis.reference import REFERENCE_KINDS, ReferenceKind, compare, scope_deviations
 from gebiedsatlas.analysis.summary import area_summary
 from gebiedsatlas.analysis.typology import DEFAULT_K as TYPOLOGY_K
 from gebiedsatlas.analysis.typology import typology
@@ -125,6 +125,30 @@ def get_deviations(
         raise HTTPException(400, f"references: verwacht {', '.join(REFERENCE_KINDS)}, gevonden {', '.join(bad)}")
     rows = [compare(session, area, i, kind, period, k).row() for i in ids for kind in kinds]
     return _table(rows, DEVIATION_COLUMNS, format, f"afwijkingen-{area}", {"area": area})
+
+
+SCOPE_DEVIATION_COLUMNS = ["area_code", "area_name", "gemeente_name", "reference_label", "value",
+                           "reference_value", "raw_difference", "difference", "relative_difference", "z_score",
+                           "percentile_rank", "index", "reference_count", "assessment"]
+
+
+@router.get("/deviations/map", summary="Alle gebieden van een selectie ten opzichte van een referentie")
+def get_scope_deviations(
+    session: SessionDep,
+    indicator: Annotated[str, Query(description="indicator-id")],
+    reference: Annotated[str, Query(description=f"een van {', '.join(REFERENCE_KINDS)}")] = "nederland",
+    level: LevelQuery = "wijk", scope: ScopeQuery = "nta", period: int | None = None,
+    k: Annotated[int, Query(ge=1, le=50)] = DEFAULT_K, format: FormatQuery = "json",
+):
+    if indicator not in load_catalogue():
+        raise HTTPException(404, f"onbekende indicator {indicator!r}")
+    if reference not in REFERENCE_KINDS:
+        raise HTTPException(400, f"reference: verwacht {', '.join(REFERENCE_KINDS)}, gevonden {reference!r}")
+    frame = scope_deviations(session, indicator, reference, _level(level), _scope(session, scope), period, k)
+    rows = frame.to_dict("records")
+    body = {"indicator": indicator, "reference": reference, "level": level, "scope": scope,
+            "direction": load_catalogue()[indicator].direction.value}
+    return _table(rows, SCOPE_DEVIATION_COLUMNS, format, f"afwijkingen-{indicator}-{reference}-{scope}", body)
 
 
 PEER_COLUMNS = ["code", "name", "gemeente", "distance"]
@@ -255,7 +279,7 @@ def get_area_summary(session: SessionDep, code: str, period: int | None = None):
 
 @router.get("/geojson", summary="Kaartlaag: kwetsbaarheid, typologie of signalen als GeoJSON")
 def get_layer(session: SessionDep,
-              layer: Annotated[str, Query(pattern="^(vulnerability|typology|change)$")],
+              layer: Annotated[str, Query(pattern="^(vulnerability|typology|change|boundaries)$")],
               level: LevelQuery = "wijk", scope: ScopeQuery = "nta", period: int | None = None,
               indicator: str = "lbm_afwijking", period_from: Annotated[int | None, Query(alias="from")] = None,
               period_to: Annotated[int | None, Query(alias="to")] = None):
@@ -281,6 +305,9 @@ def get_layer(session: SessionDep,
         for code in scope_codes(index, lvl, scope, year):
             t = result.type_of(code)
             props[code] = {"type_id": t.id if t else None, "type_name": t.name if t else None}
+    elif layer == "boundaries":
+        # Only names and boundaries: pages colour them with figures they embed themselves.
+        year = period or default_period(lvl)
     else:
         if indicator not in load_catalogue():
             raise HTTPException(404, f"onbekende indicator {indicator!r}")

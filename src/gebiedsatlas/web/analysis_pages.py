@@ -197,6 +197,62 @@ def signals_page(request: Request, session: SessionDep, indicator: str = "lbm_af
     })
 
 
+# Oriented z-score classes for the deviation map: (upper bound, colour, label for directional,
+# label for neutral indicators). Dark red = much worse, dark blue = much better (ColorBrewer RdBu).
+Z_CLASSES = [(-1.0, "#b2182b", "veel slechter (z < −1)", "veel lager (z < −1)"),
+             (-0.5, "#f4a582", "slechter (−1 tot −0,5)", "lager (−1 tot −0,5)"),
+             (0.5, "#f7f7f7", "vergelijkbaar (−0,5 tot 0,5)", "vergelijkbaar (−0,5 tot 0,5)"),
+             (1.0, "#92c5de", "beter (0,5 tot 1)", "hoger (0,5 tot 1)"),
+             (math.inf, "#2166ac", "veel beter (z ≥ 1)", "veel hoger (z ≥ 1)")]
+
+
+@router.get("/afwijkingen", response_class=HTMLResponse)
+def deviations_page(request: Request, session: SessionDep, indicator: str = "laag_inkomen",
+                    referentie: str = "peers", scope: str = NTA_SET, level: str = "wijk"):
+    """Map and table of every area against a reference the user picks (Nederland, the New Towns, the
+    own gemeente, all areas of the level, or each area's own peers)."""
+    from gebiedsatlas.analysis.reference import REFERENCE_KINDS, ReferenceKind, scope_deviations
+
+    messages = []
+    catalogue = load_catalogue()
+    options = [(i.id, i.label) for i in catalogue.indicators.values()
+               if i.unit not in ("aantal", "ha") and i.aggregation.method.value != "none"]
+    if indicator not in dict(options):
+        messages.append(f"Onbekende indicator {indicator!r}: lage inkomens worden getoond.")
+        indicator = "laag_inkomen"
+    if referentie not in REFERENCE_KINDS:
+        messages.append(f"Onbekende referentie {referentie!r}: vergelijkbare gebieden worden gebruikt.")
+        referentie = "peers"
+    scope, scope_msg = _pick_scope(session, scope)
+    lvl, level_msg = _pick_level(level)
+    messages += [m for m in (scope_msg, level_msg) if m]
+    ind = catalogue[indicator]
+    frame = scope_deviations(session, indicator, referentie, lvl, scope)
+    neutral = ind.direction.value == "neutral"
+    colours, labels = {}, {}
+    for row in frame.itertuples():
+        z = row.z_score
+        if z is None or (isinstance(z, float) and math.isnan(z)):
+            colours[row.area_code] = NO_DATA_COLOUR
+            labels[row.area_code] = "geen gegevens"
+            continue
+        cls = next(c for c in Z_CLASSES if z < c[0])
+        colours[row.area_code] = cls[1]
+        labels[row.area_code] = f"z = {z:.1f}".replace(".", ",") + f" · {row.assessment}"
+    rows = frame.sort_values("z_score", na_position="last").to_dict("records")
+    kinds = [(k.value, k.label(lvl)) for k in ReferenceKind]
+    return _render(request, "analysis_deviations.html", {
+        "indicator": ind, "options": options, "referentie": referentie, "kinds": kinds,
+        "reference_label": dict(kinds)[referentie], "rows": rows, "neutral": neutral,
+        "scopes": _scopes(session), "scope": scope, "level": lvl.value, "level_plural": lvl.plural,
+        "messages": messages, "classes": Z_CLASSES, "no_data": NO_DATA_COLOUR,
+        "map_data": {"geojson": f"/api/analysis/geojson?layer=boundaries&scope={scope}&level={lvl.value}",
+                     "colours": colours, "labels": labels},
+        "csv": f"/api/analysis/deviations/map?indicator={indicator}&reference={referentie}&scope={scope}"
+               f"&level={lvl.value}",
+    })
+
+
 def method_html(path: Path = METHODS_MD) -> str:
     """docs/methods.md as HTML (CommonMark with tables); raw HTML in the file is not passed through."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
