@@ -36,20 +36,26 @@ def _party_id(api, name: str) -> int:
 
 def test_parties_are_the_real_signatories(api):
     real = api.get("/api/parties").json()
-    assert len(real) == 24 and {p["kind"] for p in real} == {"gemeente", "woningcorporatie"}
+    signatories = [p for p in real if not p["name"].endswith("-test")]  # other tests add parties
+    assert len(signatories) == 24 and {p["kind"] for p in signatories} == {"gemeente", "woningcorporatie"}
     fictional = api.get("/api/parties", params={"demo": True}).json()
     assert all(p["name"].startswith("Fictief:") for p in fictional)
 
 
 def test_create_agreement_commitment_realisation_and_status(api):
     helmond, woonpartners = _party_id(api, "Gemeente Helmond"), _party_id(api, "Woonpartners")
+    tenants = api.post("/api/parties", json={"name": "Huurdersvereniging Helmond-test", "kind": "huurdersorganisatie"},
+                       headers=HEADERS)
+    assert tenants.status_code == 201 and tenants.json()["kind"] == "huurdersorganisatie"
+    duplicate = api.post("/api/parties", json={"name": "woonpartners", "kind": "brandweer"})
+    assert set(duplicate.json()["errors"]) == {"name", "kind"}
     bad = api.post("/api/agreements", json={"title": "x", "gemeente_code": "GM0000", "period_start": 2026,
                                             "period_end": 2025}, headers=HEADERS)
     assert bad.status_code == 422
     assert set(bad.json()["errors"]) == {"title", "gemeente_code", "period_end", "party_ids"}
     created = api.post("/api/agreements", headers=HEADERS, json={
         "title": "Prestatieafspraken Helmond 2026–2029", "gemeente_code": "GM0794", "period_start": 2026,
-        "period_end": 2029, "party_ids": [helmond, woonpartners]})
+        "period_end": 2029, "party_ids": [helmond, woonpartners, tenants.json()["id"]]})
     assert created.status_code == 201
     agreement = created.json()
     assert agreement["status"] == "concept" and not agreement["is_demo"]
@@ -86,7 +92,8 @@ def test_create_agreement_commitment_realisation_and_status(api):
     assert snapshot["agreement"]["commitments"][0]["realisations"] == []  # signed before any realisation
     full = api.get(f"/api/agreements/{aid}").json()
     assert full["reciprocity"] == [{"party": "Gemeente Helmond", "commitments": 0, "alone": 0},
-                                   {"party": "Woonpartners", "commitments": 1, "alone": 1}]
+                                   {"party": "Woonpartners", "commitments": 1, "alone": 1},
+                                   {"party": "Huurdersvereniging Helmond-test", "commitments": 0, "alone": 0}]
     listed = api.get("/api/agreements", params={"gemeente": "GM0794"}).json()
     assert [a["id"] for a in listed] == [aid] and listed[0]["commitments"] == 1
 
@@ -112,6 +119,11 @@ def test_area_links_counts_and_monitoring_keep_demo_apart(api):
 
 
 def test_forms_show_dutch_errors_next_to_fields(api):
+    party = api.post("/afspraken/partijen/nieuw", data={"name": "", "kind": "gemeente"})
+    assert party.status_code == 422 and 'id="fout-name"' in party.text and 'id="fout-gemeente_code"' in party.text
+    party = api.post("/afspraken/partijen/nieuw", data={"name": "Stichting Welzijn-test", "kind": "welzijn",
+                                                        "terug": "https://elders.example/"}, follow_redirects=False)
+    assert party.status_code == 303 and party.headers["location"].startswith("/afspraken/partij/")
     page = api.get("/afspraken/nieuw")
     assert page.status_code == 200 and 'name="party_ids"' in page.text
     response = api.post("/afspraken/nieuw", data={"title": "", "gemeente_code": "GM0356", "period_start": "2029",

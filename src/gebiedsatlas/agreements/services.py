@@ -398,6 +398,10 @@ def create_party(session: Session, name: str, kind: str, actor: Actor, *, gemeen
         errors["name"] = f"Er is al een partij {name!r}."
     if kind not in PARTY_KINDS:
         errors["kind"] = f"Onbekende soort {kind!r}; kies uit {', '.join(PARTY_KINDS)}."
+    if kind == "gemeente":
+        info = area_index(session).get(gemeente_code or "")
+        if info is None or info.level is not Level.GEMEENTE:
+            errors["gemeente_code"] = "Kies bij een gemeente de CBS-code, bijvoorbeeld GM0356."
     if errors:
         raise ValidationFailed(errors)
     party = Party(name=name, kind=kind, gemeente_code=gemeente_code, note=note, is_demo=is_demo)

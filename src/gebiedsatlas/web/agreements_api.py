@@ -72,6 +72,19 @@ def parties(request: Request, session: SessionDep, demo: bool = False, kind: str
     return [party_dict(p) for p in list_parties(session, demo=demo, kind=kind)]
 
 
+@router.post("/parties", status_code=201, summary="Nieuwe partij (bijv. een huurdersorganisatie)")
+def create_party(request: Request, session: SessionDep, body: RawBody):
+    ensure_parties(request, session)
+    try:
+        party = services.create_party(session, str(body.get("name") or ""), str(body.get("kind") or ""),
+                                      actor_of(request), gemeente_code=body.get("gemeente_code") or None,
+                                      note=str(body.get("note") or ""))
+    except services.ValidationFailed as exc:
+        return _invalid(exc)
+    session.commit()
+    return party_dict(party)
+
+
 @router.get("/agreements", summary="Prestatieafspraken, per gemeente of partij")
 def list_agreements(session: SessionDep, gemeente: str | None = None, party: int | None = None, demo: bool = False):
     return [{k: v for k, v in agreement_dict(a).items() if k != "commitments"}

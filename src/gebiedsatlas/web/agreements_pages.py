@@ -153,6 +153,35 @@ def per_party(request: Request, session: SessionDep, party_id: int):
                                            "carried": carried, "areas": area_index(session).areas})
 
 
+@router.get("/partijen/nieuw", response_class=HTMLResponse)
+def new_party_form(request: Request, session: SessionDep, terug: str = ""):
+    return _render(request, "party_form.html", {"demo": False, "values": {"kind": "huurdersorganisatie"},
+                                                "errors": {}, "terug": _safe_back(terug),
+                                                "gemeenten": _gemeenten(session)})
+
+
+def _safe_back(url: str) -> str:
+    """Only local /afspraken URLs (no open redirect)."""
+    return url if url.startswith("/afspraken") and "//" not in url else ""
+
+
+@router.post("/partijen/nieuw", response_class=HTMLResponse)
+async def create_party(request: Request, session: SessionDep):
+    form = _form_dict(await request.form())
+    back = _safe_back(str(form.get("terug") or ""))
+    gemeente = str(form.get("gemeente_code") or "").strip().upper() or None
+    try:
+        party = services.create_party(session, str(form.get("name") or ""), str(form.get("kind") or ""),
+                                      actor_of(request, form), gemeente_code=gemeente,
+                                      note=str(form.get("note") or "").strip())
+    except services.ValidationFailed as exc:
+        return _render(request, "party_form.html", {"demo": False, "values": form, "errors": exc.errors,
+                                                    "terug": back, "gemeenten": _gemeenten(session)},
+                       status_code=422)
+    session.commit()
+    return _redirect(back or f"/afspraken/partij/{party.id}")
+
+
 # ---------------------------------------------------------------- agreement create/edit
 
 def _agreement_form_context(session: Session, demo: bool, values: dict, errors: dict, agreement=None) -> dict:
