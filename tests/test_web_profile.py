@@ -10,6 +10,7 @@ import httpx
 import pytest
 
 from conftest import axe_violations
+from gebiedsatlas.indicators.catalogue import load_catalogue
 
 WIJK = "WK003401"  # Centrum Almere Haven, Almere
 
@@ -155,7 +156,11 @@ def test_compare_three_areas(page, live_server):
 
 @pytest.mark.browser
 def test_indicator_page_histogram_and_lists(page, live_server):
-    page.goto(f"{live_server.url}/indicator/laag_inkomen")
+    page.goto(f"{live_server.url}/indicatoren")
+    assert page.locator("tr[data-indicator]").count() == len(load_catalogue().indicators)
+    assert axe_violations(page) == []
+    page.get_by_role("link", name="Personen met een laag inkomen").click()
+    page.wait_for_url("**/indicator/laag_inkomen")
     assert page.locator("h1").inner_text() == "Personen met een laag inkomen"
     assert "hoger is slechter" in page.locator("#kop-definitie").locator("xpath=..").inner_text()
     page.locator("figure[data-histogram] .atlas-chart svg").wait_for(timeout=15_000)
