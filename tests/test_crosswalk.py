@@ -181,16 +181,22 @@ def test_nta_inhabitants_2022_on_2024_wijken_keep_the_gemeente_totals(nta_wijken
     pd.testing.assert_series_equal(after.sort_index(), before.sort_index().astype(float), check_names=False)
 
 
-def test_crosswalk_from_the_store_and_the_api(fresh_db_url, nta_wijken):
+def test_crosswalk_from_the_store_and_the_api(fresh_db_url, monkeypatch):
+    from typer.testing import CliRunner
+
     from conftest import make_client
+    from gebiedsatlas.cli import app
 
     with db.session_scope(fresh_db_url) as session:
         w22 = cw.areas_from_store(session, "wijk", 2022, NTA)
         w24 = cw.areas_from_store(session, "wijk", 2024, NTA)  # dissolved from the 2024 buurten
         people = cw.population_from_store(session, 2024, NTA)
-        assert len(w22) == len(w24) == 154 and people["population"].sum() > 700_000
-        rows = cw.build_crosswalk(w22, w24, 2022, 2024, population=people)
-        assert cw.store_crosswalk(session, rows) == len(rows)
+    assert len(w22) == len(w24) == 154 and people["population"].sum() > 700_000
+    monkeypatch.setenv("GEBIEDSATLAS_DATABASE_URL", fresh_db_url)
+    result = CliRunner().invoke(app, ["crosswalk", "--from-year", "2022", "--to-year", "2024",
+                                      "--area-set", "nta"])
+    assert result.exit_code == 0, result.output
+    assert "154 gebieden" in result.output and "ongewijzigd" in result.output
     with make_client(fresh_db_url) as client:
         response = client.get("/api/harmonised", params={
             "indicators": "inwoners", "level": "wijk", "parent": "GM0034", "boundary_year": 2024})

@@ -12,6 +12,7 @@ from rich.table import Table
 
 from gebiedsatlas.agreements.cli import app as agreements_app
 from gebiedsatlas.analysis.cli import app as analysis_app
+from gebiedsatlas.areas.crosswalk_cli import crosswalk
 from gebiedsatlas.config import Settings
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.sources.fetch.cli import fetch_app
@@ -20,6 +21,7 @@ app = typer.Typer(help="Gebiedsatlas: de gezamenlijke gebiedsatlas van de New To
                   no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console()
 app.add_typer(fetch_app, name="fetch")
+app.command("crosswalk")(crosswalk)
 app.add_typer(agreements_app, name="afspraken")
 app.add_typer(analysis_app, name="analyse")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from gebiedsatlas.indicators.aggregate import aggregate_groups, nearest_period
 from gebiedsatlas.indicators.catalogue import AggregationMethod, Catalogue
@@ -21,87 +22,175 @@ OBSERVATION_COLUMNS = [
 ]
 
 
-def _with_value(obs: pd.DataFrame) -> pd.DataFrame:
-    return obs[obs["status"].isin([Status.OBSERVED.value, Status.DERIVED.value])]
+# String columns are categorical: at national scale (about 18 million rows) this keeps the frame small
+# and the grouping fast.
+CATEGORICAL_COLUMNS = ("area_code", "indicator_id", "status", "source_id", "method")
+_VALUED = (Status.OBSERVED.value, Status.DERIVED.value)
+_PERIOD_FACTOR = 10_000  # group keys: parent code number × 10,000 + period
+
+
+def _is_compact(obs: pd.DataFrame) -> bool:
+    return list(obs.columns) == OBSERVATION_COLUMNS and all(
+        (isinstance(obs[c].dtype, pd.CategoricalDtype) and obs[c].cat.categories.dtype == object)
+        if c in CATEGORICAL_COLUMNS else obs[c].dtype == (np.float64 if c == "value" else np.int32)
+        for c in OBSERVATION_COLUMNS)
+
+
+def compact(obs: pd.DataFrame) -> pd.DataFrame:
+    """The observations with categorical string columns and 32-bit integer years (no copy if already)."""
+    if _is_compact(obs):
+        return obs
+    out = {}
+    for column in OBSERVATION_COLUMNS:
+        series = obs[column]
+        if column in CATEGORICAL_COLUMNS:
+            cat = series if isinstance(series.dtype, pd.CategoricalDtype) else series.astype("category")
+            if cat.cat.categories.dtype != object:  # one category dtype, so frames can be united
+                cat = cat.cat.set_categories(cat.cat.categories.astype(object))
+            out[column] = cat
+        elif column == "value":
+            out[column] = series.astype(float)
+        else:
+            out[column] = series.astype(np.int32)
+    return pd.DataFrame(out)
+
+
+def concat_observations(frames: list[pd.DataFrame]) -> pd.DataFrame:
+    """Concatenate observation frames, keeping the columns categorical (categories are united)."""
+    frames = [compact(f) for f in frames if len(f)]
+    if len(frames) == 1:
+        return frames[0]
+    columns = {}
+    for column in OBSERVATION_COLUMNS:
+        parts = [f[column] for f in frames]
+        if column in CATEGORICAL_COLUMNS:
+            columns[column] = pd.Series(union_categoricals([p.array for p in parts], ignore_order=True))
+        else:
+            columns[column] = np.concatenate([p.to_numpy() for p in parts])
+    return pd.DataFrame(columns)
 
 
 def compute_shares(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     """Add derived rows for every ``compute:`` indicator; returns the extended frame."""
+    obs = compact(obs)
+    rules = [ind for ind in catalogue.indicators.values() if ind.compute]
+    if not rules:
+        return obs
+    needed = {r.compute.numerator for r in rules} | {r.compute.denominator for r in rules}
+    valued = obs[obs["indicator_id"].isin(needed) & obs["status"].isin(_VALUED)]
     new = []
-    existing = obs.set_index(["area_code", "indicator_id", "period"]).index
-    valued = _with_value(obs)
-    for ind in catalogue.indicators.values():
-        if not ind.compute:
-            continue
-        num = valued[valued.indicator_id == ind.compute.numerator]
-        den = valued[valued.indicator_id == ind.compute.denominator]
+    for ind in rules:
+        num = valued[valued["indicator_id"] == ind.compute.numerator]
+        den = valued[valued["indicator_id"] == ind.compute.denominator]
         pair = num.merge(den[["area_code", "period", "value"]], on=["area_code", "period"],
                          suffixes=("", "_den"))
         pair = pair[pair["value_den"] > 0]
         if pair.empty:
             continue
+        own = obs[obs["indicator_id"] == ind.id]
+        existing = pd.MultiIndex.from_arrays([own["area_code"].astype(str), own["period"]])
         rows = pd.DataFrame({
-            "area_code": pair["area_code"],
+            "area_code": pair["area_code"].astype(str).to_numpy(),
             "indicator_id": ind.id,
-            "period": pair["period"],
-            "value": pair["value"] / pair["value_den"] * ind.compute.scale,
+            "period": pair["period"].to_numpy(),
+            "value": (pair["value"] / pair["value_den"] * ind.compute.scale).to_numpy(),
             "status": Status.DERIVED.value,
-            "source_id": pair["source_id"],
-            "boundary_year": pair["boundary_year"],
+            "source_id": pair["source_id"].astype(str).to_numpy(),
+            "boundary_year": pair["boundary_year"].to_numpy(),
             "method": f"{ind.compute.numerator} / {ind.compute.denominator} × {ind.compute.scale:g}",
         })
-        keys = pd.MultiIndex.from_frame(rows[["area_code", "indicator_id", "period"]])
+        keys = pd.MultiIndex.from_arrays([rows["area_code"], rows["period"]])
         new.append(rows[~keys.isin(existing)])
-    return pd.concat([obs, *new], ignore_index=True) if new else obs
+    return concat_observations([obs, *new]) if new else obs
 
 
 def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catalogue,
                    child_prefix: str) -> pd.DataFrame:
-    """Derive parent values from children whose code starts with ``child_prefix`` (BU or WK)."""
-    children = obs[obs["area_code"].str.startswith(child_prefix)].copy()
-    if children.empty:
+    """Derive parent values from children whose code starts with ``child_prefix`` (BU or WK).
+
+    Vectorised per indicator (all periods at once), so a national buurt source with a hundred
+    indicators and ten years derives its wijken and gemeenten in seconds.
+    """
+    obs = compact(obs)
+    categories = obs["area_code"].cat.categories
+    codes = obs["area_code"].cat.codes.to_numpy()
+    is_child = np.asarray(categories.str.startswith(child_prefix), dtype=bool)[codes]
+    if not is_child.any():
         return obs
-    children["group"] = children["area_code"].map(parent_of)
-    existing = obs.set_index(["area_code", "indicator_id", "period"]).index
-    valued = _with_value(children)
-    periods_of = {i: set(f["period"]) for i, f in valued.groupby("indicator_id")}
-    series_of = {
-        key: f.set_index("area_code")["value"]
-        for key, f in valued.groupby(["indicator_id", "period"])
-    }
+    parent_by_category = pd.Series(categories).map(parent_of).to_numpy(dtype=object)
+    children = obs.loc[is_child, ["area_code", "indicator_id", "period", "value", "status", "source_id",
+                                  "boundary_year"]]
+    child_codes = children["area_code"].cat.codes.to_numpy().astype(np.int64)
+    parents = pd.Categorical(parent_by_category[child_codes])
+    has_parent = parents.codes >= 0
+    children, child_codes, parents = children[has_parent], child_codes[has_parent], parents[has_parent]
+    has_value = children["status"].isin(_VALUED).to_numpy()
+    value = np.where(has_value, children["value"].to_numpy(dtype=float), np.nan)
+    period = children["period"].to_numpy().astype(np.int64)
+    indicator_codes = children["indicator_id"].cat.codes.to_numpy()
+    indicator_names = children["indicator_id"].cat.categories
+    periods_of: dict[str, list[int]] = {}
+    for code in np.unique(indicator_codes[has_value]):
+        periods_of[indicator_names[code]] = sorted(set(period[has_value & (indicator_codes == code)].tolist()))
+    lookups: dict[str, pd.Series] = {}
+
+    def lookup(input_id: str) -> pd.Series:
+        """Valued child values of one indicator, keyed by area code number × 10,000 + period."""
+        if input_id not in lookups:
+            where = has_value & (indicator_codes == indicator_names.get_loc(input_id)) \
+                if input_id in indicator_names else np.zeros(len(value), dtype=bool)
+            lookups[input_id] = pd.Series(value[where], index=child_codes[where] * _PERIOD_FACTOR + period[where])
+        return lookups[input_id]
+
+    parent_codes = set(parent_by_category[child_codes].tolist()) if len(child_codes) else set()
+    parent_rows = obs[obs["area_code"].isin(parent_codes)]
+    existing = set(zip(parent_rows["area_code"].astype(str), parent_rows["indicator_id"].astype(str),
+                       parent_rows["period"].tolist(), strict=True))
+    source_codes = children["source_id"].cat.codes.to_numpy()
+    source_names = children["source_id"].cat.categories
+    boundary = children["boundary_year"].to_numpy()
     new = []
-    for (indicator_id, period), members in children.groupby(["indicator_id", "period"]):
+    for code in np.unique(indicator_codes):
+        indicator_id = indicator_names[code]
         rule = catalogue[indicator_id].aggregation
         if rule.method is AggregationMethod.NONE:
             continue
-        frame = members[["area_code", "group", "value", "source_id", "boundary_year"]].copy()
-        frame.loc[members["status"].isin([Status.SUPPRESSED.value, Status.MISSING.value]),
-                  "value"] = np.nan
+        rows = np.flatnonzero(indicator_codes == code)
+        group = parents.codes[rows].astype(np.int64) * _PERIOD_FACTOR + period[rows]
+        frame = pd.DataFrame({"group": group, "value": value[rows]})
         for role in ("weight", "numerator", "denominator"):
             input_id = getattr(rule, role)
             if not input_id:
                 continue
-            at = nearest_period(periods_of.get(input_id, set()), period)
-            frame[role] = frame["area_code"].map(series_of.get((input_id, at), pd.Series()))
+            available = periods_of.get(input_id, [])
+            nearest = {p: nearest_period(available, p) for p in np.unique(period[rows]).tolist()}
+            at = np.array([nearest[p] if nearest[p] is not None else -1 for p in period[rows].tolist()])
+            keys = child_codes[rows] * _PERIOD_FACTOR + at
+            frame[role] = lookup(input_id).reindex(keys).to_numpy()
         result = aggregate_groups(rule, frame)
         result = result[result["value"].notna()]
         if result.empty:
             continue
-        first = frame.groupby("group")[["source_id", "boundary_year"]].first()
-        rows = pd.DataFrame({
-            "area_code": result["group"],
+        first = pd.DataFrame({"group": group, "source": source_codes[rows], "boundary": boundary[rows]}) \
+            .groupby("group", sort=False).first()
+        groups = result["group"].to_numpy()
+        parent_names = parents.categories[groups // _PERIOD_FACTOR]
+        periods = (groups % _PERIOD_FACTOR).astype(np.int32)
+        describe = rule.describe()
+        derived = pd.DataFrame({
+            "area_code": np.asarray(parent_names, dtype=object),
             "indicator_id": indicator_id,
-            "period": period,
-            "value": result["value"],
+            "period": periods,
+            "value": result["value"].to_numpy(),
             "status": Status.DERIVED.value,
-            "source_id": result["group"].map(first["source_id"]),
-            "boundary_year": result["group"].map(first["boundary_year"]),
-            "method": [
-                f"{rule.describe()}: {u} van {m} deelgebieden (dekking {c:.0%})"
-                for u, m, c in zip(result["used"], result["members"], result["coverage"],
-                                   strict=True)
-            ],
+            "source_id": np.asarray(source_names[first.loc[groups, "source"].to_numpy()], dtype=object),
+            "boundary_year": first.loc[groups, "boundary"].to_numpy(),
+            "method": [f"{describe}: {u} van {m} deelgebieden (dekking {c:.0%})"
+                       for u, m, c in zip(result["used"], result["members"], result["coverage"], strict=True)],
         })
-        keys = pd.MultiIndex.from_frame(rows[["area_code", "indicator_id", "period"]])
-        new.append(rows[~keys.isin(existing)])
-    return pd.concat([obs, *new], ignore_index=True) if new else obs
+        if existing:
+            fresh = [(a, indicator_id, p) not in existing
+                     for a, p in zip(derived["area_code"], derived["period"].tolist(), strict=True)]
+            derived = derived[fresh]
+        new.append(derived)
+    return concat_observations([obs, *new]) if new else obs
