@@ -154,6 +154,12 @@ def test_demo_pages_carry_the_banner_and_exports_work(api, caplog):
                 "/afspraken?voorbeeld=1", "/afspraken/1/bij-ondertekening", "/afspraken/1/rapport"):
         assert "Fictief voorbeeld" in api.get(url).text, url
     assert "pa-demo-banner" not in api.get("/afspraken/monitoring").text
+    # The agreement shows the current atlas figures of its areas (real published values).
+    page = api.get("/afspraken/1").text
+    figures = page[page.index('id="atlascijfers"'):]
+    jutphaas = figures[figures.index("Jutphaas Wijkersloot (WK035601)"):figures.index("Batau Zuid (WK035603)")]
+    assert '<td class="pa-num">41,3%</td><td>2022</td>' in jutphaas  # personen met een laag inkomen, KWB 2022
+    assert '<td class="pa-num">4,020 score</td><td>2024</td>' in jutphaas  # Leefbaarometer 3.0, 2024
     workbook = load_workbook(io.BytesIO(api.get("/afspraken/1/export.xlsx").content))
     assert "Voortgang" in workbook.sheetnames
     pdf = api.get("/afspraken/1/rapport.pdf")

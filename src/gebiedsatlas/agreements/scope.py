@@ -63,21 +63,39 @@ def scope_codes_effective(gemeente_code: str, scope_kind: str, codes: list[str])
 
 
 def scope_values(session: Session, gemeente_code: str, scope_kind: str, codes: list[str],
-                 indicator_id: str, periods: list[int] | None = None) -> pd.DataFrame:
-    """Atlas values of one indicator for the scope as one series (several areas are aggregated by
-    the indicator's own rule, like an area set)."""
+                 indicator_id: str | list[str], periods: list[int] | None = None) -> pd.DataFrame:
+    """Atlas values of one indicator (or several) for the scope as one series (several areas are
+    aggregated by the indicator's own rule, like an area set)."""
     index = area_index(session)
+    ids = [indicator_id] if isinstance(indicator_id, str) else list(indicator_id)
     if scope_kind == "gebiedsset":
         if not codes or codes[0] not in index.sets:
             return pd.DataFrame(columns=VALUE_COLUMNS)
-        return area_set_values(session, codes[0], [indicator_id], periods)
+        return area_set_values(session, codes[0], ids, periods)
     effective = [c for c in scope_codes_effective(gemeente_code, scope_kind, codes) if c in index.areas]
     if len(effective) == 1:
-        return area_values(session, effective, [indicator_id], periods)
+        return area_values(session, effective, ids, periods)
     if not effective:
         return pd.DataFrame(columns=VALUE_COLUMNS)
     return group_values(session, "afspraakgebied", "Gebied van de afspraak", SET_LEVEL,
-                        lambda _period: effective, [indicator_id], periods)
+                        lambda _period: effective, ids, periods)
+
+
+def latest_figures(session: Session, gemeente_code: str, scope_kind: str, codes: list[str],
+                   indicator_ids: list[str]) -> dict[str, dict]:
+    """The latest atlas value per indicator for a scope: {id: {"value", "status", "period"}}.
+
+    The latest period with a number wins; if no period has one, the latest status is kept (so a
+    suppressed value shows as "geen gegevens", never as 0).
+    """
+    frame = scope_values(session, gemeente_code, scope_kind, codes, indicator_ids)
+    out: dict[str, dict] = {}
+    for indicator_id, rows in frame.sort_values("period").groupby("indicator_id"):
+        with_value = rows[rows["status"].isin(["observed", "derived"]) & rows["value"].notna()]
+        row = (with_value if len(with_value) else rows).iloc[-1]
+        out[indicator_id] = {"value": None if pd.isna(row["value"]) else float(row["value"]),
+                             "status": row["status"], "period": int(row["period"])}
+    return out
 
 
 def relation(index: AreaIndex, scope_code: str, area_code: str) -> str | None:

@@ -24,7 +24,7 @@ from gebiedsatlas.agreements import excel, history, monitoring, services
 from gebiedsatlas.agreements.history import Actor
 from gebiedsatlas.agreements.parties import list_parties, seed_signatories
 from gebiedsatlas.agreements.progress import OUTCOME_AT_RISK, OUTPUT_AT_RISK, OUTPUT_ON_TRACK
-from gebiedsatlas.agreements.scope import scope_label
+from gebiedsatlas.agreements.scope import latest_figures, scope_label
 from gebiedsatlas.agreements.serialize import agreement_dict, latest_realisations
 from gebiedsatlas.agreements.smart import VAGUE_PHRASES
 from gebiedsatlas.agreements.vocab import (
@@ -268,21 +268,28 @@ async def change_status(request: Request, session: SessionDep, agreement_id: int
 
 # ---------------------------------------------------------------- agreement page
 
-def _scope_figures(views) -> list[dict]:
-    """Current atlas figures for the scope of each outcome commitment: the latest atlas value of the
-    series the status was derived from (reported values are left out here)."""
+SCOPE_INDICATORS = ("inwoners", "woningvoorraad", "koopwoningen", "laag_inkomen", "lbm_score")
+
+
+def _scope_figures(session: Session, agreement: Agreement, views) -> list[dict]:
+    """Current atlas figures for every distinct area the commitments are about: a few key
+    indicators plus the indicators of the outcome targets."""
     catalogue = load_catalogue()
-    out = []
+    scopes: dict[tuple, dict] = {}
     for view in views:
         c = view.commitment
-        if c.target_kind != "outcome" or c.indicator_id not in catalogue:
-            continue
-        atlas = [p for p in view.progress.series if p["source"] == "atlas"]
-        latest = atlas[-1] if atlas else None
-        out.append({"commitment": c, "indicator": catalogue[c.indicator_id], "scope": view.scope,
-                    "value": None if latest is None else latest["value"],
-                    "status": "missing" if latest is None else latest["status"],
-                    "period": None if latest is None else latest["year"]})
+        key = (c.scope_kind, tuple(c.scope_codes or []))
+        entry = scopes.setdefault(key, {"label": view.scope, "numbers": [], "indicators": list(SCOPE_INDICATORS)})
+        entry["numbers"].append(c.number)
+        if c.target_kind == "outcome" and c.indicator_id in catalogue and c.indicator_id not in entry["indicators"]:
+            entry["indicators"].append(c.indicator_id)
+    out = []
+    for (kind, codes), entry in scopes.items():
+        ids = [i for i in entry["indicators"] if i in catalogue]
+        latest = latest_figures(session, agreement.gemeente_code, kind, list(codes), ids)
+        cells = [{"indicator": catalogue[i], **latest.get(i, {"value": None, "status": "missing", "period": None})}
+                 for i in ids]
+        out.append({"label": entry["label"], "numbers": entry["numbers"], "cells": cells})
     return out
 
 
@@ -300,7 +307,7 @@ def _agreement_response(request: Request, session: Session, agreement_id: int,
         "demo": agreement.is_demo, "agreement": agreement, "views": views,
         "gemeente": index.get(agreement.gemeente_code),
         "reciprocity": monitoring.reciprocity(agreement), "counts": monitoring.status_counts(views),
-        "figures": _scope_figures(views), "catalogue": load_catalogue(),
+        "figures": _scope_figures(session, agreement, views), "catalogue": load_catalogue(),
         "snapshot": history.signing_snapshot(session, agreement.id), "status_errors": status_errors or {},
         "today": date.today().isoformat(),
     }, status_code=422 if status_errors else 200)
