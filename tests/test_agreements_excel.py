@@ -170,6 +170,25 @@ def test_agreement_export_round_trips_and_monitoring_export(store):
                 "sociale huurwoningen opgeleverd: 80"]
 
 
+def test_realisations_for_stored_commitments_by_id(store):
+    with db.session_scope(store) as session:
+        nieuwegein = demo.load_demo(session)[0]
+        housing = nieuwegein.commitments[0]  # versions 1 and 2 for 2026 in the demo set
+        content = _filled({"Realisaties": [[f"#{housing.id}", 2026, 97, "Fictief: Woonstichting De Voorbeeldhaven",
+                                            "Tweede correctie"],
+                                           [f"#{housing.id}", 2027, 30, "Fictief: Woonstichting De Voorbeeldhaven",
+                                            ""]]})
+        summary = excel.import_workbook(session, content, ACTOR, "realisaties.xlsx")
+        assert summary.realisations == 2
+        versions = session.scalars(select(Realisation).where(Realisation.commitment_id == housing.id)
+                                   .order_by(Realisation.year, Realisation.version)).all()
+        assert [(r.year, r.version, r.value) for r in versions] == [(2026, 1, 90), (2026, 2, 95), (2026, 3, 97),
+                                                                    (2027, 1, 30)]
+        with pytest.raises(excel.ExcelImportError) as exc:
+            excel.import_workbook(session, _filled({"Realisaties": [["#999999", 2026, 1, "", ""]]}), ACTOR, "x.xlsx")
+        assert [(e.row, e.column) for e in exc.value.errors] == [(2, "A (afspraak)")]
+
+
 def test_cli_import_reports_errors(store, tmp_path, monkeypatch):
     monkeypatch.setenv("GEBIEDSATLAS_DATABASE_URL", store)
     bad = tmp_path / "fout.xlsx"
