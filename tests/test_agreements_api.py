@@ -147,6 +147,8 @@ def test_forms_show_dutch_errors_next_to_fields(api):
     page = api.get(url)
     assert "Afspraken Helmond via formulier" in page.text and "Fictief voorbeeld" not in page.text
     assert "Anna (Woonpartners)" in api.get(f"/afspraken/{aid}/geschiedenis").text
+    # The next form remembers who is working (cookie), until accounts exist.
+    assert 'name="gebruiker" value="Anna"' in api.get(f"/afspraken/{aid}/afspraak/nieuw").text
 
 
 def test_demo_pages_carry_the_banner_and_exports_work(api, caplog):

@@ -13,7 +13,7 @@ import threading
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -52,6 +52,9 @@ SessionDep = Annotated[Session, Depends(get_session)]
 # The section joins the main navigation of W1's base layout.
 if ("/afspraken", "Prestatieafspraken") not in NAVIGATION:
     NAVIGATION.append(("/afspraken", "Prestatieafspraken"))
+
+# Cookie values are URL-quoted (names may contain spaces or accents).
+templates.env.filters.setdefault("urldecode", unquote)
 
 _seeded: set[str] = set()
 _seed_lock = threading.Lock()
@@ -104,8 +107,15 @@ def _gemeenten(session: Session) -> list:
     return [index.areas[c] for c in index.sets["nta"].members] if "nta" in index.sets else []
 
 
-def _redirect(url: str) -> RedirectResponse:
-    return RedirectResponse(url, status_code=303)
+def _redirect(url: str, form: dict | None = None) -> RedirectResponse:
+    """303 to ``url``; remembers the name and organisation of the form in cookies for the next form
+    (a convenience only: there are no accounts yet)."""
+    response = RedirectResponse(url, status_code=303)
+    for field in ("gebruiker", "organisatie"):
+        if form and form.get(field):
+            response.set_cookie(f"pa_{field}", quote(str(form[field])[:200]), max_age=30 * 24 * 3600,
+                                samesite="lax", httponly=True)
+    return response
 
 
 # ---------------------------------------------------------------- overviews
@@ -179,7 +189,7 @@ async def create_party(request: Request, session: SessionDep):
                                                     "terug": back, "gemeenten": _gemeenten(session)},
                        status_code=422)
     session.commit()
-    return _redirect(back or f"/afspraken/partij/{party.id}")
+    return _redirect(back or f"/afspraken/partij/{party.id}", form)
 
 
 # ---------------------------------------------------------------- agreement create/edit
@@ -217,7 +227,7 @@ async def create_agreement(request: Request, session: SessionDep):
                        _agreement_form_context(session, demo, form, exc.errors), status_code=422)
     agreement = services.create_agreement(session, data, actor_of(request, form))
     session.commit()
-    return _redirect(f"/afspraken/{agreement.id}")
+    return _redirect(f"/afspraken/{agreement.id}", form)
 
 
 @router.get("/{agreement_id:int}/bewerken", response_class=HTMLResponse)
@@ -244,7 +254,7 @@ async def edit_agreement(request: Request, session: SessionDep, agreement_id: in
                        _agreement_form_context(session, agreement.is_demo, form, exc.errors, agreement),
                        status_code=422)
     session.commit()
-    return _redirect(f"/afspraken/{agreement.id}")
+    return _redirect(f"/afspraken/{agreement.id}", form)
 
 
 @router.post("/{agreement_id:int}/status", response_class=HTMLResponse)
@@ -258,7 +268,7 @@ async def change_status(request: Request, session: SessionDep, agreement_id: int
             services.change_status(session, agreement, form.get("status", ""), actor_of(request, form),
                                    signed_on=signed_on)
             session.commit()
-            return _redirect(f"/afspraken/{agreement.id}")
+            return _redirect(f"/afspraken/{agreement.id}", form)
         except services.ValidationFailed as exc:
             errors = exc.errors
         except services.NotAllowed as exc:
@@ -408,7 +418,7 @@ async def create_commitment(request: Request, session: SessionDep, agreement_id:
                        _commitment_form_context(session, agreement, form, exc.errors), status_code=422)
     commitment = services.add_commitment(session, agreement, data, actor_of(request, form))
     session.commit()
-    return _redirect(f"/afspraken/afspraak/{commitment.id}")
+    return _redirect(f"/afspraken/afspraak/{commitment.id}", form)
 
 
 @router.get("/afspraak/{commitment_id:int}", response_class=HTMLResponse)
@@ -459,7 +469,7 @@ async def edit_commitment(request: Request, session: SessionDep, commitment_id: 
                        _commitment_form_context(session, commitment.agreement, form, exc.errors, commitment),
                        status_code=422)
     session.commit()
-    return _redirect(f"/afspraken/afspraak/{commitment.id}")
+    return _redirect(f"/afspraken/afspraak/{commitment.id}", form)
 
 
 @router.post("/afspraak/{commitment_id:int}/jaarschijven", response_class=HTMLResponse)
@@ -482,7 +492,7 @@ async def save_year_targets(request: Request, session: SessionDep, commitment_id
         return _commitment_with_errors(request, session, commitment, form, errors)
     services.set_year_targets(session, commitment, targets, actor_of(request, form), replace=True)
     session.commit()
-    return _redirect(f"/afspraken/afspraak/{commitment.id}#jaarschijven")
+    return _redirect(f"/afspraken/afspraak/{commitment.id}#jaarschijven", form)
 
 
 def _commitment_with_errors(request, session, commitment, form, errors) -> HTMLResponse:
@@ -501,7 +511,7 @@ async def report_realisation(request: Request, session: SessionDep, commitment_i
         return _commitment_with_errors(request, session, commitment, form, exc.errors)
     services.report_realisation(session, commitment, data, actor_of(request, form))
     session.commit()
-    return _redirect(f"/afspraken/afspraak/{commitment.id}#realisaties")
+    return _redirect(f"/afspraken/afspraak/{commitment.id}#realisaties", form)
 
 
 # ---------------------------------------------------------------- cycle, monitoring, rules, excel
