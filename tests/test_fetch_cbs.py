@@ -139,6 +139,8 @@ def test_catalogue_proposal_from_real_data_properties():
     assert gehuwd["columns"] == [{"source": "cbs-kwb-2024", "column": "Gehuwd_14"}]
     assert gehuwd["theme"] == "bevolking"
     assert "inwoners" not in entries and "aantal_inwoners" not in entries  # already in the catalogue
+    assert {"nederland_17", "nederland_20"} <= set(entries)  # same stable key: told apart
+    assert "gemeentenaam" not in entries  # names are not indicators
 
 
 def test_import_from_cache_is_one_transaction_with_the_bundled_data(tmp_path, fresh_db_url, data_dir):

@@ -185,7 +185,8 @@ class Fetcher:
 
     def _finish(self, task) -> None:
         if task is not None:
-            self.progress.update(task, total=self.progress.tasks[-1].completed, visible=False)
+            done = next(t.completed for t in self.progress.tasks if t.id == task)
+            self.progress.update(task, total=done, visible=False)
 
 
 def page_files(scope: Path) -> list[Path]:

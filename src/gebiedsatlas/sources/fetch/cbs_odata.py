@@ -257,15 +257,19 @@ def propose_catalogue(catalogue: Catalogue, year: int, properties_path: Path) ->
     unmapped = set(mapping.unmapped)
     entries = []
     for topic in topics:
-        if topic["Key"] not in unmapped:
-            continue
+        if topic["Key"] not in unmapped or topic.get("Datatype") == "String":
+            continue  # names, codes and descriptions are not indicators
         parent, group = topic.get("ParentID"), None
         while parent is not None and str(parent) in by_id:  # the top-level TopicGroup names the theme
             group = by_id[str(parent)].get("Title")
             parent = by_id[str(parent)].get("ParentID")
         unit = (topic.get("Unit") or "").strip()
+        proposed = _snake(topic["Key"])
+        if proposed in catalogue.indicators or any(e["id"] == proposed for e in entries) \
+                or sum(stable_key(t["Key"]) == stable_key(topic["Key"]) for t in topics) > 1:
+            proposed = f"{proposed}_{topic['Key'].rsplit('_', 1)[-1]}"  # e.g. nederland_17, nederland_20
         entries.append({
-            "id": _snake(topic["Key"]),
+            "id": proposed,
             "label": (topic.get("Title") or topic["Key"]).strip(),
             "description": " ".join((topic.get("Description") or "").split()),
             "theme": _THEMES.get((group or "").strip(), "gebied"),

@@ -106,7 +106,7 @@ def fetch_cbs(year: YearOption = None, level: LevelOption = None, gemeente: Geme
         for y in years:
             table = cbs_odata.kwb_table(y)
             path = fetcher.cache_dir / "cbs" / table.table_id / "DataProperties.json"
-            console.print(cbs_odata.propose_catalogue(load_catalogue(), y, path), markup=False)
+            typer.echo(cbs_odata.propose_catalogue(load_catalogue(), y, path))  # plain: YAML must not wrap
 
 
 @fetch_app.command("pdok")
