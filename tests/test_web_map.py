@@ -182,7 +182,7 @@ def test_map_draws_one_shape_per_area_and_tooltip_and_click(live_server, page):
     text = tooltip.text_content()
     assert "Centrum Almere Haven" in text and "43,6%" in text and "2022" in text
     page.mouse.click(box["x"] + xy["x"], box["y"] + xy["y"])
-    page.wait_for_url(f"**/gebied/{ALMERE_HAVEN}", timeout=10_000)
+    page.wait_for_url(f"**/gebied/{ALMERE_HAVEN}", timeout=15_000, wait_until="commit")
     assert not page.js_errors
 
 
