@@ -6,7 +6,13 @@ import pytest
 from sqlalchemy import select
 
 from gebiedsatlas.analysis.compare import CompareError, compare_areas
-from gebiedsatlas.analysis.distribution import DistributionError, histogram, indicator_distribution, nice_step
+from gebiedsatlas.analysis.distribution import (
+    DistributionError,
+    histogram,
+    indicator_distribution,
+    nice_step,
+    periods_by_indicator,
+)
 from gebiedsatlas.analysis.profile import (
     BETTER,
     EQUAL,
@@ -240,6 +246,12 @@ def test_distribution_within_the_new_towns_and_bad_period(session):
     assert dist.top[0].value == max(v.value for v in dist.values)  # higher is better
     with pytest.raises(DistributionError, match="period"):
         indicator_distribution(session, "inwoners", Level.GEMEENTE, period=1999)
+
+
+def test_periods_by_indicator(session):
+    periods = periods_by_indicator(session)
+    assert periods["inwoners"] == [2022, 2024]
+    assert periods["lbm_score"] == [2002, 2008, 2012, 2014, 2016, 2018, 2020, 2022, 2024]
 
 
 def test_histogram_bins_are_round():

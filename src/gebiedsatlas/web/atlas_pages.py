@@ -23,14 +23,13 @@ from gebiedsatlas.analysis.compare import (
     CompareError,
     compare_areas,
 )
-from gebiedsatlas.analysis.distribution import DistributionError, indicator_distribution
+from gebiedsatlas.analysis.distribution import DistributionError, indicator_distribution, periods_by_indicator
 from gebiedsatlas.analysis.profile import PROFILE_COLUMNS, AreaProfile, build_profile, siblings_of
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.geometry import geometry_years
 from gebiedsatlas.areas.index import AreaIndex, area_index
 from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.indicators.values import available_periods
 from gebiedsatlas.web import agreements_pages, analysis_pages, atlas_charts
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.exports import csv_response
@@ -238,7 +237,8 @@ def compare_page(request: Request, session: SessionDep, areas: str | None = None
 def indicators_page(request: Request, session: SessionDep):
     """The catalogue by theme."""
     catalogue = load_catalogue()
-    periods = {i: available_periods(session, i) for i in catalogue.indicators}
+    found = periods_by_indicator(session)
+    periods = {i: found.get(i, []) for i in catalogue.indicators}
     return templates.TemplateResponse(request, "indicators.html", {
         "catalogue": catalogue, "themes": catalogue.by_theme(), "periods": periods,
     })
