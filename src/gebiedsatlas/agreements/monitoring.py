@@ -174,6 +174,8 @@ def monitoring_overview(session: Session, *, demo: bool = False, reference_year:
     per_theme: dict[str, dict] = defaultdict(empty)
     per_party: dict[str, dict] = defaultdict(empty)
     per_gemeente: dict[str, dict] = defaultdict(empty)
+    for code in index.sets["nta"].members if "nta" in index.sets else ():
+        per_gemeente.setdefault(index.areas[code].name, empty())  # all seven towns, also without agreements
     comparison: dict[str, dict[str, dict]] = defaultdict(dict)
     party_kind: dict[str, str] = {}
     for agreement, view in rows:
