@@ -9,6 +9,8 @@ from datetime import date
 
 import numpy as np
 import pytest
+from hypothesis import assume, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from gebiedsatlas.agreements import demo, history, monitoring, parties, services
@@ -319,3 +321,29 @@ def test_commitments_for_area_and_counts_per_wijk(store):
             "sociale huurwoningen opgeleverd"] == 80
         assert sum(overview["total"].values()) == 9
         assert session.scalar(select(func.count()).select_from(AgreementChange)) > 20
+
+
+# ---------------------------------------------------------------- properties of the rules
+
+RANK = {"achter": 0, "risico": 1, "op_koers": 2, "behaald": 3}
+
+
+@settings(max_examples=150, deadline=None)
+@given(planned=st.dictionaries(st.integers(2026, 2029), st.integers(0, 300), min_size=1),
+       realised=st.dictionaries(st.integers(2026, 2029), st.integers(0, 300)),
+       extra=st.integers(1, 200), reference=st.integers(2025, 2031))
+def test_output_status_never_worsens_when_more_is_realised(planned, realised, extra, reference):
+    assume(sum(planned.values()) > 0 and realised)
+    year = sorted(realised)[0]
+    before = output_progress(planned, realised, reference)
+    after = output_progress(planned, {**realised, year: realised[year] + extra}, reference)
+    assert RANK[after.status] >= RANK[before.status]
+
+
+@settings(max_examples=100, deadline=None)
+@given(slope=st.floats(-0.05, 0.05), intercept=st.floats(-10, 10),
+       years=st.lists(st.integers(2002, 2024), min_size=2, max_size=9, unique=True))
+def test_trend_recovers_a_straight_line(slope, intercept, years):
+    points = [(y, intercept + slope * (y - 2000)) for y in years]
+    trend = fit_trend(points)
+    assert trend.at(2029) == pytest.approx(intercept + slope * 29, abs=1e-6)
