@@ -136,6 +136,9 @@ def test_classify_api_rejects_bad_input_in_dutch(client):
     assert "'k'" in response.json()["detail"] and "2 tot en met 9" in response.json()["detail"]
     response = client.get("/api/classify", params={"indicator": "bestaat_niet"})
     assert response.status_code == 400 and "onbekende indicator" in response.json()["detail"]
+    # A deviation of a count (inwoners minus all inwoners of Nederland) means nothing: refused.
+    response = client.get("/api/classify", params={"indicator": "inwoners", "ref": "NL01"})
+    assert response.status_code == 400 and "'ref'" in response.json()["detail"]
 
 
 def test_geojson_is_cached_gzipped_with_etag(client):

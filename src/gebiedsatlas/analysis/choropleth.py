@@ -20,7 +20,7 @@ from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.geometry import geometry_years
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.errors import InputError
-from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.indicators.catalogue import AggregationMethod, load_catalogue
 from gebiedsatlas.indicators.values import area_set_values, area_values, available_periods, netherlands_values
 from gebiedsatlas.sources.values import Status
 from gebiedsatlas.store.models import ImportRun
@@ -78,6 +78,11 @@ def validate(session: Session, query: MapQuery) -> MapQuery:
     if query.ref not in REFERENCES:
         raise InputError(_WHERE, "onbekende referentie", column="ref",
                          expected="leeg, NL01 (Nederland) of nta (New Towns)", found=query.ref)
+    if query.ref and catalogue[query.indicator].aggregation.method is AggregationMethod.SUM:
+        # An area's count minus the count of all of Nederland says nothing; shares and means compare.
+        raise InputError(_WHERE, "een afwijking kan niet voor een aantal", column="ref",
+                         expected="geen referentie, of een indicator die een percentage, gemiddelde of score is",
+                         found=query.ref)
     periods = available_periods(session, query.indicator)
     period = query.period if query.period is not None else (periods[-1] if periods else None)
     if period not in periods:
