@@ -45,7 +45,8 @@ def robust_z(changes: pd.Series) -> pd.Series:
         return changes * np.nan
     median = finite.median()
     scale = 1.4826 * (finite - median).abs().median()
-    if not scale > 0:
+    # A MAD that is zero but for rounding (ties shifted by float noise) is zero.
+    if not scale > 1e-9 * max(1.0, float(finite.abs().max())):
         scale = finite.std(ddof=1) if len(finite) > 1 else np.nan
     if not scale or not np.isfinite(scale):
         return changes * np.nan

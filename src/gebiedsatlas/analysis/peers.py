@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.neighbors import NearestNeighbors
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.matrix import Matrix, cached, indicator_matrix, scope_codes
@@ -130,7 +129,9 @@ def find_peers(session: Session, area_code: str, k: int = DEFAULT_K, period: int
     if len(used) < 3:
         raise ValueError(f"{area_code} heeft te weinig kenmerken ({len(used)}) voor vergelijking")
 
-    def fitted() -> tuple[pd.DataFrame, NearestNeighbors]:
+    def fitted() -> tuple[pd.DataFrame, object]:
+        from sklearn.neighbors import NearestNeighbors  # imported when needed: ~2 s at server start
+
         pool = values[used].dropna()
         z = (pool - pool.mean()) / pool.std(ddof=0).replace(0, 1.0)
         return z, NearestNeighbors(metric="euclidean").fit(z.to_numpy())

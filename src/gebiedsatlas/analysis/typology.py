@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from sklearn.cluster import KMeans
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.matrix import cached, indicator_matrix, scope_codes
@@ -89,6 +88,8 @@ def describe(centroid_z: pd.Series, level: Level, limit: int = 3) -> tuple[str, 
 def fit_typology(values: pd.DataFrame, level: Level, k: int = DEFAULT_K,
                  random_state: int = RANDOM_STATE) -> tuple[list[AreaType], pd.Series, list[str]]:
     """K-means on z-scores of the complete rows of ``values``; returns types, assignment, features."""
+    from sklearn.cluster import KMeans  # imported when needed: ~2 s at server start
+
     coverage = values.notna().mean()
     features = [f for f in values.columns if coverage[f] >= MIN_FEATURE_COVERAGE]
     complete = values[features].dropna()
