@@ -61,6 +61,10 @@ def test_quantiles_match_mapclassify_on_real_values(almere_wijken):
         if cls is not None:
             assert result.classes[cls].lower <= value <= result.classes[cls].upper
     assert sum(c.count for c in result.classes) == present.size
+    # The legend shows the range of the values actually in each class.
+    for i, c in enumerate(result.classes):
+        inside = [v for v, cls in zip(values, result.assignments, strict=True) if cls == i]
+        assert (c.lower, c.upper) == (min(inside), max(inside))
 
 
 def test_equal_interval_and_natural_breaks_on_real_values(almere_wijken):

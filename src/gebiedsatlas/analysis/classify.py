@@ -58,15 +58,18 @@ NO_DATA_COLOUR = "#d9d9d9"
 
 @dataclass(frozen=True)
 class ClassInfo:
-    """One legend entry: values in (lower, upper] (the first class includes its lower bound)."""
+    """One legend entry: the class holds the values in (previous break, ``bound``]; ``lower`` and
+    ``upper`` are the smallest and largest value actually in it (what the legend shows)."""
 
     lower: float
     upper: float
     colour: str
     count: int
+    bound: float
 
     def as_dict(self) -> dict:
-        return {"lower": self.lower, "upper": self.upper, "colour": self.colour, "count": self.count}
+        return {"lower": self.lower, "upper": self.upper, "colour": self.colour, "count": self.count,
+                "bound": self.bound}
 
 
 @dataclass(frozen=True)
@@ -81,7 +84,8 @@ class Classification:
 
     @property
     def breaks(self) -> list[float]:
-        return [c.upper for c in self.classes]
+        """Upper class bounds, as computed by mapclassify."""
+        return [c.bound for c in self.classes]
 
     def as_dict(self) -> dict:
         return {
@@ -175,11 +179,20 @@ def diverging_colours(n_low: int, n_high: int, direction: Direction) -> list[str
     return low + high
 
 
-def _legend(data: np.ndarray, breaks: list[float], colours: list[str],
+def _legend(values: Sequence[float | None], breaks: list[float], colours: list[str],
             assignments: list[int | None]) -> list[ClassInfo]:
-    counts = [sum(1 for a in assignments if a == i) for i in range(len(breaks))]
-    lowers = [float(data.min())] + breaks[:-1]
-    return [ClassInfo(lo, up, col, n) for lo, up, col, n in zip(lowers, breaks, colours, counts, strict=True)]
+    """Legend entries with the range of the values in each class (an empty class shows its bounds)."""
+    members: list[list[float]] = [[] for _ in breaks]
+    for value, cls in zip(values, assignments, strict=True):
+        if cls is not None:
+            members[cls].append(float(value))
+    out = []
+    for i, (bound, colour) in enumerate(zip(breaks, colours, strict=True)):
+        inside = members[i]
+        lower = min(inside) if inside else (breaks[i - 1] if i else bound)
+        upper = max(inside) if inside else bound
+        out.append(ClassInfo(lower, upper, colour, len(inside), bound))
+    return out
 
 
 def classify(values: Sequence[float | None], method: Method | str = Method.QUANTILES, k: int = 5,
@@ -194,7 +207,7 @@ def classify(values: Sequence[float | None], method: Method | str = Method.QUANT
     notes = []
     if 0 < len(breaks) < k:
         notes.append(f"{len(breaks)} in plaats van {k} klassen: te weinig verschillende waarden.")
-    return Classification(method, k, _legend(data, breaks, colours, assignments) if data.size else [],
+    return Classification(method, k, _legend(values, breaks, colours, assignments) if data.size else [],
                           assignments, sum(a is None for a in assignments), notes=notes)
 
 
@@ -229,6 +242,6 @@ def classify_deviation(values: Sequence[float | None], reference: float,
     breaks = low_breaks + high_breaks
     assignments = assign_classes(diffs, breaks)
     colours = diverging_colours(len(low_breaks), len(high_breaks), direction)
-    classes = _legend(data, breaks, colours, assignments) if data.size else []
+    classes = _legend(diffs, breaks, colours, assignments) if data.size else []
     return Classification(method, k, classes, assignments, sum(a is None for a in assignments),
                           diverging=True)
