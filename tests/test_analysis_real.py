@@ -190,3 +190,13 @@ def test_peer_group_values_fit_the_profile_reference_hook(session):
     # The Leefbaarometer exists for the New Towns only: its peers are New Town wijken, every year.
     assert sorted(frame[frame["indicator_id"] == "lbm_score"]["period"]) == [2002, 2008, 2012, 2014, 2016,
                                                                               2018, 2020, 2022, 2024]
+
+
+def test_areas_with_few_inhabitants_get_no_score(session):
+    table = vulnerability(session, Level.WIJK, 2022, "GM0034").table
+    # Markerkant is a business park (10 inhabitants in 2022): no score, the reason is given.
+    markerkant = table.loc["WK003435"]
+    assert np.isnan(markerkant["score"]) and markerkant["no_score_reason"] == "minder dan 200 inwoners"
+    assert "WK003435" not in {a.area_code for a in attention_areas(session, Level.WIJK, 2022, "GM0034").areas}
+    scored = table.dropna(subset=["score"])
+    assert (scored["inwoners"] >= 200).all() and scored["no_score_reason"].isna().all()

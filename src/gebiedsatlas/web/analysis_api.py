@@ -192,7 +192,7 @@ def get_vulnerability(session: SessionDep, level: LevelQuery = "wijk", period: i
     result = vulnerability(session, _level(level), period, _scope(session, scope))
     ids = result.config.ids
     columns = ["area_code", "area_name", "gemeente_code", "gemeente_name", "score", "rank", "rank_low",
-               "rank_median", "rank_high", "coverage", "n_components", "drivers"]
+               "rank_median", "rank_high", "coverage", "n_components", "inwoners", "no_score_reason", "drivers"]
     columns += [c for cid in ids for c in (cid, f"{cid}_std")]
     body = {"level": result.level, "period": result.period, "scope": result.scope,
             "standardised_on": result.population, "method": _config_dict()}

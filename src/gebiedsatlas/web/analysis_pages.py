@@ -96,7 +96,7 @@ def attention_page(request: Request, session: SessionDep, scope: str = NTA_SET, 
         score = row["score"]
         colours[code] = _score_colour(score)
         suffix = " · aandachtsgebied" if code in attention_codes else ""
-        labels[code] = ("geen score (onvoldoende gegevens)" if math.isnan(score) else
+        labels[code] = (f"geen score ({row['no_score_reason'] or 'onvoldoende gegevens'})" if math.isnan(score) else
                         f"score {score:.2f}".replace(".", ",") + suffix)
     per_gemeente = []
     if scope == NTA_SET:
