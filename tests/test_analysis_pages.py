@@ -62,7 +62,7 @@ def test_typologie_and_signalen_pages(page, live_server):
 def test_method_page_is_accessible(page, live_server):
     page.goto(live_server.url + "/methode/kwetsbaarheid")
     assert page.locator("h1").inner_text().startswith("Methode")
-    assert page.locator("table").count() == 2  # reference groups + current settings
+    assert page.locator("table").count() == 3  # reference groups, where to find, current settings
     assert axe_violations(page) == []
 
 
