@@ -200,3 +200,16 @@ def test_areas_with_few_inhabitants_get_no_score(session):
     assert "WK003435" not in {a.area_code for a in attention_areas(session, Level.WIJK, 2022, "GM0034").areas}
     scored = table.dropna(subset=["score"])
     assert (scored["inwoners"] >= 200).all() and scored["no_score_reason"].isna().all()
+
+
+def test_imd_exponential_transform_ranks_like_the_z_method(session):
+    import dataclasses
+
+    z_config = load_config()
+    exp_config = dataclasses.replace(z_config, method="exponential")
+    z_scores = vulnerability(session, Level.WIJK, 2022, "nta", z_config).table["score"]
+    exp_scores = vulnerability(session, Level.WIJK, 2022, "nta", exp_config).table["score"]
+    both = pd.concat([z_scores, exp_scores], axis=1, keys=["z", "exp"]).dropna()
+    assert len(both) > 100
+    assert both["z"].corr(both["exp"], method="spearman") > 0.85
+    assert exp_scores.dropna().between(0, 100).all()  # the IMD scale
