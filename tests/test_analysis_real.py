@@ -213,3 +213,19 @@ def test_imd_exponential_transform_ranks_like_the_z_method(session):
     assert len(both) > 100
     assert both["z"].corr(both["exp"], method="spearman") > 0.85
     assert exp_scores.dropna().between(0, 100).all()  # the IMD scale
+
+
+def test_peers_as_a_column_of_the_area_profile(session):
+    from gebiedsatlas.analysis.profile import build_profile, default_references
+    from gebiedsatlas.analysis.reference import peers_profile_reference
+    from gebiedsatlas.areas.index import area_index
+
+    refs = [*default_references(area_index(session), "WK050205"), peers_profile_reference(session, "WK050205")]
+    profile = build_profile(session, "WK050205", references=refs, indicator_ids=["laag_inkomen", "lbm_score"])
+    assert [r.label for r in profile.references][-1] == "Vergelijkbare wijken"
+    income = next(f for f in profile.figures if f.indicator.id == "laag_inkomen")
+    peer = income.references[-1]
+    peers = find_peers(session, "WK050205").codes
+    expected = level_values(session, Level.WIJK, "nl", "laag_inkomen", 2022)[peers].mean()
+    assert peer.value.value == pytest.approx(expected)
+    assert peer.mark == "slechter"  # 46.3% low incomes: more than in its peers

@@ -271,8 +271,8 @@ def peer_group_values(session: Session, area_code: str, indicator_ids: list[str]
                       k: int = DEFAULT_K) -> pd.DataFrame:
     """The peers of an area as one pseudo-area (unweighted mean per indicator and period), long-form.
 
-    Fits the ``loader(session, indicator_ids)`` hook of ``analysis.profile.Reference`` via
-    ``functools.partial(peer_group_values, area_code=code)``; columns as ``indicators.values``.
+    Used as the ``loader`` of ``analysis.profile.Reference`` (see ``peers_profile_reference``);
+    columns as ``indicators.values``.
     Periods come from the indicator's own data; peers are searched as in ``reference`` (in the New
     Towns for indicators that only they have).
     """
@@ -305,3 +305,16 @@ def peer_group_values(session: Session, area_code: str, indicator_ids: list[str]
                 "method": f"ongewogen gemiddelde van {len(values)} van {len(peers.codes)} vergelijkbare gebieden",
             })
     return pd.DataFrame(rows, columns=VALUE_COLUMNS)
+
+
+def peers_profile_reference(session: Session, area_code: str, k: int = DEFAULT_K):
+    """The area's peers as an ``analysis.profile.Reference`` (its ``loader`` hook), so the area
+    profile can show a "vergelijkbare wijken" column next to gemeente, New Towns and Nederland."""
+    from gebiedsatlas.analysis.profile import Reference as ProfileReference
+
+    def loader(session: Session, indicator_ids: list[str]) -> pd.DataFrame:
+        return peer_group_values(session, area_code, indicator_ids, k)
+
+    level = level_of(area_code)
+    return ProfileReference("peers", f"Vergelijkbare {level.plural}", f"peers:{area_code}", kind="set",
+                            loader=loader)
