@@ -98,3 +98,15 @@ def test_afwijkingen_page_with_a_chosen_reference(page, live_server):
     assert "gemeente" in page.locator("h1").inner_text()
     assert axe_violations(page) == []
     assert page.js_errors == []
+
+
+def test_profile_compared_with_similar_areas_on_request(client):
+    plain = client.get("/gebied/WK050205").text
+    assert "Vergelijkbare wijken</th>" not in plain
+    page = client.get("/gebied/WK050205", params={"vergelijk": "vergelijkbaar"})
+    assert page.status_code == 200 and "Vergelijkbare wijken</th>" in page.text
+    fragment = client.get("/gebied/WK050205/kwetsbaarheid", params={"fragment": 1}).text
+    assert "/gebied/WK050205?vergelijk=vergelijkbaar" in fragment
+    # Unknown areas and gemeenten keep the default references.
+    assert client.get("/gebied/GM0502", params={"vergelijk": "vergelijkbaar"}).status_code == 200
+    assert client.get("/gebied/XX99", params={"vergelijk": "vergelijkbaar"}).status_code == 404

@@ -326,3 +326,20 @@ def area_analysis_page(request: Request, session: SessionDep, code: str, fragmen
                                           status_code=404)
     name = "analysis_area_body.html" if fragment else "analysis_area_page.html"
     return _render(request, name, context)
+
+
+PEERS_CHOICE = "vergelijkbaar"
+
+
+def profile_references(session: Session, code: str, vergelijk: str | None) -> list | None:
+    """References for the area profile: ``None`` (the defaults) unless the user asked to compare
+    with similar areas too (``?vergelijk=vergelijkbaar``): then gemeente, New Towns, Nederland and
+    the area's structural peers."""
+    from gebiedsatlas.analysis.profile import default_references
+    from gebiedsatlas.analysis.reference import peers_profile_reference
+
+    index = area_index(session)
+    area = index.areas.get(code)
+    if vergelijk != PEERS_CHOICE or area is None or area.level not in (Level.WIJK, Level.BUURT):
+        return None
+    return [*default_references(index, code), peers_profile_reference(session, code)]

@@ -95,10 +95,11 @@ def _map_query(profile: AreaProfile) -> str | None:
 
 
 @router.get("/gebied/{code}", response_class=HTMLResponse, include_in_schema=False)
-def profile_page(request: Request, session: SessionDep, code: str):
-    """The gebiedsprofiel of any area."""
+def profile_page(request: Request, session: SessionDep, code: str, vergelijk: str | None = None):
+    """The gebiedsprofiel of any area (``?vergelijk=vergelijkbaar`` adds its similar areas)."""
     try:
-        profile = build_profile(session, code.strip().upper())
+        profile = build_profile(session, code.strip().upper(), references=analysis_pages.profile_references(
+            session, code.strip().upper(), vergelijk))
     except KeyError:
         return _message(request, "Gebied niet gevonden",
                         f"Er is geen gebied met de code {code!r}. Zoek een gemeente, wijk of buurt op de "
