@@ -93,19 +93,16 @@ def start_static(folder: Path) -> tuple[http.server.ThreadingHTTPServer, str]:
     return server, f"http://127.0.0.1:{server.server_address[1]}"
 
 
-def time_page(browser, url: str, ready: str, runs: int) -> tuple[list[float], int]:
-    """Milliseconds from navigation start to the ``atlas-map-drawn`` mark, one fresh context per run."""
-    times = []
-    count = 0
-    for _ in range(runs):
-        context = browser.new_context(viewport={"width": 1280, "height": 900})
-        page = context.new_page()
-        page.goto(url)
-        page.wait_for_function(ready, timeout=60_000)
-        times.append(page.evaluate("performance.getEntriesByName('atlas-map-drawn')[0].startTime"))
-        count = page.evaluate("window.atlasMap ? atlasMap.featureCount : window.featureCount")
-        context.close()
-    return times, count
+def time_page(browser, url: str, ready: str) -> tuple[float, int]:
+    """Milliseconds from navigation start to the ``atlas-map-drawn`` mark, in a fresh context (cold cache)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.goto(url)
+    page.wait_for_function(ready, timeout=60_000)
+    elapsed = page.evaluate("performance.getEntriesByName('atlas-map-drawn')[0].startTime")
+    count = page.evaluate("window.atlasMap ? atlasMap.featureCount : window.featureCount")
+    context.close()
+    return elapsed, count
 
 
 def latency(url: str, clients: int = 8, per_client: int = 12) -> dict:
@@ -132,7 +129,7 @@ def latency(url: str, clients: int = 8, per_client: int = 12) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
@@ -172,13 +169,19 @@ def main() -> None:
                     ("atlas /kaart, SVG", f"{atlas}/kaart?{MAP_QUERY}&renderer=svg",
                      "window.atlasMap && atlasMap.drawn"),
                 ]
-                results = {}
-                for name, url, ready in cases:
-                    time_page(browser, url, ready, 1)  # warm-up: the OS file cache, Chromium's first start
-                    times, count = time_page(browser, url, ready, args.runs)
-                    results[name] = statistics.median(times)
+                for _name, url, ready in cases:
+                    time_page(browser, url, ready)  # warm-up: the OS file cache, Chromium's first start
+                # Interleaved (one run of every case per round): a busy machine slows all cases alike.
+                times: dict[str, list[float]] = {name: [] for name, _, _ in cases}
+                counts: dict[str, int] = {}
+                for _ in range(args.runs):
+                    for name, url, ready in cases:
+                        elapsed, counts[name] = time_page(browser, url, ready)
+                        times[name].append(elapsed)
+                results = {name: statistics.median(values) for name, values in times.items()}
+                for name, values in times.items():
                     print(f"{name:32s} median {results[name]:7.0f} ms  (runs: "
-                          f"{', '.join(f'{t:.0f}' for t in times)}; {count} shapes)")
+                          f"{', '.join(f'{t:.0f}' for t in values)}; {counts[name]} shapes)")
                 browser.close()
             for base_name in ("bare Leaflet, SVG (baseline)", "bare Leaflet, canvas"):
                 base = results[base_name]

@@ -6,7 +6,6 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.middleware.gzip import GZipMiddleware
-from fastapi.staticfiles import StaticFiles
 
 import gebiedsatlas.web.harmonised as harmonised_api
 from gebiedsatlas import __version__
@@ -14,6 +13,7 @@ from gebiedsatlas.config import Settings
 from gebiedsatlas.web import agreements_api, agreements_pages, api, atlas_pages, map_api, pages
 from gebiedsatlas.web.analysis_api import router as analysis_api_router
 from gebiedsatlas.web.analysis_pages import router as analysis_pages_router
+from gebiedsatlas.web.static_files import CompressedStaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
@@ -31,7 +31,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(GZipMiddleware, minimum_size=1024)
-    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+    app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(harmonised_api.router)
     app.include_router(map_api.router)

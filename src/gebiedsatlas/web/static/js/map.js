@@ -14,7 +14,7 @@
   state.map = map;
   map.attributionControl.setPrefix(false);
   map.attributionControl.addAttribution("Bron: CBS/Kadaster (PDOK), CC BY 4.0");
-  const renderer = el.dataset.renderer === "svg" ? L.svg() : L.canvas({padding: 0.2, tolerance: 1});
+  const renderer = el.dataset.renderer === "svg" ? L.svg() : L.canvas();
   if (el.dataset.tileUrl) {
     L.tileLayer(el.dataset.tileUrl, {maxZoom: 18, attribution: "Achtergrondkaart"}).addTo(map);
   }
@@ -40,11 +40,12 @@
       escapeHtml(value) + "<br>" + escapeHtml(String(data.period));
   }
 
-  fetch(el.dataset.geojson)
-    .then((response) => {
-      if (!response.ok) throw new Error("HTTP " + response.status);
-      return response.json();
-    })
+  // The page head already started the request (window.atlasGeo); without it, fetch here.
+  const geoRequest = window.atlasGeo || fetch(el.dataset.geojson).then((response) => {
+    if (!response.ok) throw new Error("HTTP " + response.status);
+    return response.json();
+  });
+  geoRequest
     .then((geo) => {
       performance.mark("atlas-geojson-parsed");
       const layer = L.geoJSON(geo, {renderer: renderer, style: style});
