@@ -278,3 +278,16 @@ def test_areas_without_boundary_are_counted_not_classified(client):
     geo = client.get("/api/geojson", params={"level": "wijk", "period": 2024}).json()
     assert len(data["areas"]) == len(geo["features"])
     assert data["without_geometry"] == geo["skipped"] > 0
+
+
+def test_static_assets_are_served_gzipped_from_memory(client):
+    from gebiedsatlas.web.app import STATIC_DIR
+
+    path = "vendor/utrecht/component-library.css"
+    response = client.get(f"/static/{path}", headers={"Accept-Encoding": "gzip"})
+    assert response.status_code == 200 and response.headers["content-encoding"] == "gzip"
+    assert response.content == (STATIC_DIR / path).read_bytes()  # httpx decompressed it
+    assert "max-age" in response.headers["cache-control"]
+    again = client.get(f"/static/{path}", headers={"If-None-Match": response.headers["etag"]})
+    assert again.status_code == 304
+    assert client.get("/static/js/map.js").headers["cache-control"] == "no-cache"
