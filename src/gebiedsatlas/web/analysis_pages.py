@@ -256,6 +256,9 @@ def deviations_page(request: Request, session: SessionDep, indicator: str = "laa
 def method_html(path: Path = METHODS_MD) -> str:
     """docs/methods.md as HTML (CommonMark with tables); raw HTML in the file is not passed through."""
     md = MarkdownIt("commonmark", {"html": False}).enable("table")
+    if not path.exists():  # an installation without the repository's docs/ folder
+        return ('<h1 class="utrecht-heading-1">Methode</h1><p class="utrecht-paragraph">De methodebeschrijving '
+                "(docs/methods.md) is niet meegeleverd bij deze installatie; de instellingen staan hieronder.</p>")
     html = md.render(path.read_text(encoding="utf-8"))
 
     def heading(match: re.Match) -> str:
