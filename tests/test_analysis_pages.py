@@ -3,6 +3,8 @@ with their maps drawn and no serious or critical axe-core violations."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from conftest import axe_violations
@@ -80,7 +82,7 @@ def test_profile_loads_type_and_kwetsbaarheid(page, live_server):
     page.goto(live_server.url + "/gebied/WK003425", timeout=90000)
     page.wait_for_selector("#kwetsbaarheid[aria-busy=false]", timeout=60000)
     text = " ".join(page.locator("#kwetsbaarheid").inner_text().split())
-    assert "Kwetsbaarheidsscore 2022: 1,54" in text and "Rang 1 van 62 in Almere" in text
+    assert "Kwetsbaarheidsscore 2022: 1,54" in text and re.search(r"Rang 1 van \d+ in Almere", text)
     assert "Wijken met veel huurwoningen" in text
     assert page.locator("#kwetsbaarheid a[href^='/gebied/WK']").count() == 5  # similar wijken
     assert axe_violations(page) == []
