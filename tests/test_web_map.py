@@ -291,3 +291,17 @@ def test_static_assets_are_served_gzipped_from_memory(client):
     again = client.get(f"/static/{path}", headers={"If-None-Match": response.headers["etag"]})
     assert again.status_code == 304
     assert client.get("/static/js/map.js").headers["cache-control"] == "no-cache"
+
+
+def test_table_page_and_long_tables_loaded_after_the_map(client):
+    # A small map carries its table inline; every area one row, linked to its profile.
+    small = client.get("/kaart", params={"indicator": "laag_inkomen", "level": "wijk", "scope": ALMERE,
+                                         "period": 2022}).text
+    assert small.count('<tr data-code="WK0034') == 71 and 'href="/gebied/WK003401"' in small
+    # All NL wijken: the page links to the table (no JavaScript needed) and loads it after the map.
+    params = {"indicator": "laag_inkomen", "level": "wijk", "scope": "NL01", "period": 2022}
+    big = client.get("/kaart", params=params).text
+    assert 'id="atlas-table-slot"' in big and '<tr data-code="WK' not in big
+    table = client.get("/kaart/tabel", params=params).text
+    assert table.count('<tr data-code="WK') == 3340
+    assert "<h1" in table and "<h1" not in client.get("/kaart/tabel", params={**params, "fragment": 1}).text
