@@ -75,7 +75,8 @@ def test_attention_typology_change_and_area_summary(client):
     assert len(typ["types"]) == 6 and all(row["type_name"] for row in typ["rows"][:3])
     change = client.get("/api/analysis/change", params={"signals_only": "true"}).json()
     assert change["from"] == 2022 and change["to"] == 2024
-    assert change["rows"][0]["area_name"] == "De Wiers" and change["rows"][0]["signal_label"] == "achteruit"
+    assert change["rows"][0]["area_name"] == "Oosterwold" and change["rows"][0]["signal_label"] == "achteruit"
+    assert change["excluded_small"] == 20
     summary = client.get("/api/analysis/area/WK003425").json()
     assert summary["vulnerability"]["rank_gemeente"]["rank"] == 1
     assert summary["type"]["name"].startswith("Wijken met")
@@ -87,9 +88,13 @@ def test_map_layers_are_geojson_with_analysis_properties(client):
     features = r.json()["features"]
     assert len(features) >= 9
     assert any(f["properties"]["attention"] for f in features)
+    r = client.get("/api/analysis/geojson", params={"layer": "change", "scope": "GM0034"})
+    oosterwold = next(f for f in r.json()["features"] if f["id"] == "WK003477")
+    assert oosterwold["properties"]["signal"] is True
+    # An area left out of the comparison has no change properties (shown as "geen gegevens").
     r = client.get("/api/analysis/geojson", params={"layer": "change", "scope": "GM0356"})
     wiers = next(f for f in r.json()["features"] if f["id"] == "WK035622")
-    assert wiers["properties"]["signal"] is True
+    assert "signal" not in wiers["properties"]
 
 
 def test_every_area_of_a_scope_against_a_chosen_reference(client):

@@ -14,7 +14,7 @@ def test_pages_render_without_javascript(client):
     page = client.get("/aandachtsgebieden", params={"scope": "GM0034"}).text
     assert "Staatsliedenwijk" in page and "Veel inwoners met een laag inkomen" in page
     page = client.get("/signalen").text
-    assert "De Wiers" in page and "achteruit" in page
+    assert "Oosterwold" in page and "achteruit" in page
     page = client.get("/methode/kwetsbaarheid").text
     assert 'id="typologie"' in page and "Index of Multiple Deprivation" in page and "4,1023" in page
     # Unknown choices fall back with a message instead of an error page.

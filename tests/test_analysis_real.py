@@ -155,14 +155,20 @@ def test_typology_is_reproducible_and_described_in_words(session):
 
 def test_change_signals_use_the_published_values(session, lbm):
     result = change_signals(session, "lbm_afwijking", 2022, 2024, Level.WIJK, "nta")
-    assert result.compared == 143
-    wiers = result.table.loc["WK035622"]
-    published = lbm[lbm["wk_code"] == "WK035622"].set_index("jaar")["afw"]
-    assert wiers["change"] == pytest.approx(published[2024] - published[2022], abs=1e-9)
-    assert wiers["signal"] and wiers["signal_label"] == "achteruit"
-    assert result.table.index[0] == "WK035622"  # the largest decline relative to the others
+    # 143 wijken have both years; 20 with fewer than 200 inhabitants in either year are left out.
+    assert result.compared + result.excluded_small == 143 and result.excluded_small == 20
+    # De Wiers (Nieuwegein, 40 -> 240 inhabitants: a new neighbourhood) is one of them.
+    assert "WK035622" not in result.table.index
+    oosterwold = result.table.loc["WK003477"]
+    published = lbm[lbm["wk_code"] == "WK003477"].set_index("jaar")["afw"]
+    assert oosterwold["change"] == pytest.approx(published[2024] - published[2022], abs=1e-9)
+    assert oosterwold["signal"] and oosterwold["signal_label"] == "achteruit"
+    assert result.table.index[0] == "WK003477"  # the largest decline relative to the others
     # Most wijken move with the general trend: signals are the exception.
     assert 0 < result.table["signal"].sum() < 0.25 * result.compared
+    # Without the inhabitant rule the near-empty De Wiers would top the list.
+    everything = change_signals(session, "lbm_afwijking", 2022, 2024, Level.WIJK, "nta", min_inhabitants=0)
+    assert everything.compared == 143 and everything.table.index[0] == "WK035622"
 
 
 def test_vulnerability_config_errors_name_the_field():

@@ -13,6 +13,8 @@ signal when |robust z| ≥ ``z_threshold`` (default 2: about the outer 5% if cha
 the change itself is at least ``min_change`` in the indicator's unit (for the Leefbaarometer
 default 0.02 score points, so that tiny changes in a quiet distribution are not flagged). The sign
 is oriented by the indicator's direction: "achteruit" means worse than the general movement.
+Areas with fewer than 200 inhabitants in either year are left out: (almost) uninhabited areas change
+by new construction (a new neighbourhood's first residents), not by what happens to residents.
 """
 
 from __future__ import annotations
@@ -30,6 +32,8 @@ from gebiedsatlas.indicators.catalogue import Direction, load_catalogue
 from gebiedsatlas.indicators.values import available_periods
 
 DEFAULT_Z = 2.0
+# Areas with fewer inhabitants (in either year) are left out of the comparison.
+MIN_INHABITANTS = 200
 # Smallest change worth a signal, in the indicator's unit (others: 0).
 MIN_CHANGE = {
     "lbm_score": 0.02, "lbm_afwijking": 0.02, "lbm_fysieke_omgeving": 0.02,
@@ -66,6 +70,7 @@ class ChangeSignals:
     noise_scale: float | None
     compared: int
     table: pd.DataFrame = field(repr=False)
+    excluded_small: int = 0  # areas left out for having fewer than ``MIN_INHABITANTS`` inhabitants
 
     def rows(self, signals_only: bool = False) -> list[dict]:
         frame = self.table[self.table["signal"]] if signals_only else self.table
@@ -92,7 +97,8 @@ def default_periods(session: Session, indicator_id: str) -> tuple[int, int]:
 
 def change_signals(session: Session, indicator_id: str, period_from: int | None = None,
                    period_to: int | None = None, level: Level | str = Level.WIJK, scope: str = "nta",
-                   z_threshold: float = DEFAULT_Z, min_change: float | None = None) -> ChangeSignals:
+                   z_threshold: float = DEFAULT_Z, min_change: float | None = None,
+                   min_inhabitants: float = MIN_INHABITANTS) -> ChangeSignals:
     """Changes of one indicator between two periods with their robust z and signal flag."""
     level = Level(level)
     ind = load_catalogue()[indicator_id]
@@ -109,6 +115,12 @@ def change_signals(session: Session, indicator_id: str, period_from: int | None 
         v1 = before.values[indicator_id].where(before.periods[indicator_id] == period_from)
         v2 = after.values[indicator_id].where(after.periods[indicator_id] == period_to)
         table = pd.DataFrame({"value_from": v1, "value_to": v2}).dropna()
+        # (Almost) uninhabited areas change by new construction, not by what happens to residents.
+        people_from = indicator_matrix(session, list(table.index), ["inwoners"], period_from).values["inwoners"]
+        people_to = indicator_matrix(session, list(table.index), ["inwoners"], period_to).values["inwoners"]
+        inhabited = (people_from.fillna(0) >= min_inhabitants) & (people_to.fillna(0) >= min_inhabitants)
+        excluded = int((~inhabited).sum())
+        table = table[inhabited.reindex(table.index, fill_value=False)]
         table["change"] = table["value_to"] - table["value_from"]
         sign = -1 if ind.direction is Direction.HIGHER_IS_WORSE else 1
         table["robust_z"] = robust_z(table["change"]) * sign  # oriented: negative = worse than trend
@@ -128,7 +140,9 @@ def change_signals(session: Session, indicator_id: str, period_from: int | None 
         mad = float(1.4826 * (finite - finite.median()).abs().median()) if len(finite) else None
         return ChangeSignals(indicator_id=indicator_id, period_from=period_from, period_to=period_to,
                              level=level.value, scope=scope, z_threshold=z_threshold, min_change=min_change,
-                             median_change=median, noise_scale=mad, compared=len(table), table=table)
+                             median_change=median, noise_scale=mad, compared=len(table), table=table,
+                             excluded_small=excluded)
 
-    key = ("change", indicator_id, period_from, period_to, level.value, scope, z_threshold, min_change)
+    key = ("change", indicator_id, period_from, period_to, level.value, scope, z_threshold, min_change,
+           min_inhabitants)
     return cached(session, key, compute)

@@ -266,7 +266,8 @@ def get_change(session: SessionDep,
     body = {"indicator": indicator, "from": result.period_from, "to": result.period_to, "level": result.level,
             "scope": result.scope, "z_threshold": result.z_threshold, "min_change": result.min_change,
             "median_change": result.median_change, "noise_scale": result.noise_scale,
-            "compared": result.compared, "signals": int(result.table["signal"].sum())}
+            "compared": result.compared, "excluded_small": result.excluded_small,
+            "signals": int(result.table["signal"].sum())}
     return _table(result.rows(signals_only), CHANGE_COLUMNS, format,
                   f"signalen-{indicator}-{result.period_from}-{result.period_to}", body)
 
