@@ -144,12 +144,12 @@ def typology_page(request: Request, session: SessionDep, scope: str = NTA_SET, l
 
 
 def _change_indicators(session: Session) -> list[tuple[str, str, list[int]]]:
-    """Indicators with at least two periods (counts left out: their change says little)."""
+    """Indicators with at least two periods (counts and classes left out: their change says little)."""
     def compute() -> list[tuple[str, str, list[int]]]:
         out = []
         for ind in load_catalogue().indicators.values():
             periods = available_periods(session, ind.id)
-            if len(periods) >= 2 and ind.unit != "aantal":
+            if len(periods) >= 2 and ind.unit not in ("aantal", "klasse"):
                 out.append((ind.id, ind.label, periods))
         return out
     return cached(session, ("change-indicators",), compute)
