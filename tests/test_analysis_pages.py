@@ -113,3 +113,12 @@ def test_profile_compared_with_similar_areas_on_request(client):
     # Unknown areas and gemeenten keep the default references.
     assert client.get("/gebied/GM0502", params={"vergelijk": "vergelijkbaar"}).status_code == 200
     assert client.get("/gebied/XX99", params={"vergelijk": "vergelijkbaar"}).status_code == 404
+
+
+def test_aandachtsgebieden_rule_can_be_changed_on_the_page(client):
+    strict = client.get("/aandachtsgebieden", params={"scope": "GM0034", "drempel": "1,3", "slechtste": "0"}).text
+    # Only Staatsliedenwijk (1,54) and De Wierden (1,34) have a score of 1,3 or more in Almere.
+    assert "2 aandachtsgebieden van" in strict
+    assert 'value="1,3"' in strict
+    bad = client.get("/aandachtsgebieden", params={"drempel": "veel"})
+    assert bad.status_code == 200 and "Drempel: verwacht een getal van -3 tot 3" in bad.text

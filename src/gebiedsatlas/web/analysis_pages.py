@@ -83,12 +83,36 @@ def _render(request: Request, name: str, context: dict) -> HTMLResponse:
     return templates.TemplateResponse(request, name, {"tile_url": tile_url, **context})
 
 
+def _number_param(text: str | None, default: float, low: float, high: float, label: str,
+                  messages: list[str]) -> float:
+    """A number from the query string (decimal comma allowed); out of range or unreadable -> default."""
+    if text is None or text.strip() == "":
+        return default
+    try:
+        value = float(text.replace(",", "."))
+    except ValueError:
+        value = math.nan
+    if not low <= value <= high:
+        def nl(x: float) -> str:
+            return f"{x:g}".replace(".", ",")
+        messages.append(f"{label}: verwacht een getal van {nl(low)} tot {nl(high)}, gevonden {text!r}; "
+                        f"de standaardwaarde {nl(default)} wordt gebruikt.")
+        return default
+    return value
+
+
 @router.get("/aandachtsgebieden", response_class=HTMLResponse)
-def attention_page(request: Request, session: SessionDep, scope: str = NTA_SET, level: str = "wijk"):
-    """List and map of the aandachtsgebieden with their explanations."""
+def attention_page(request: Request, session: SessionDep, scope: str = NTA_SET, level: str = "wijk",
+                   drempel: str | None = None, slechtste: str | None = None):
+    """List and map of the aandachtsgebieden with their explanations; ``drempel`` (score) and
+    ``slechtste`` (percentage) override the configured rule."""
     scope, scope_msg = _pick_scope(session, scope)
     lvl, level_msg = _pick_level(level)
-    result = attention_areas(session, lvl, None, scope)
+    config = load_config()
+    number_msgs: list[str] = []
+    threshold = _number_param(drempel, config.threshold, -3, 3, "Drempel", number_msgs)
+    worst = _number_param(slechtste, config.worst_share * 100, 0, 100, "Slechtste", number_msgs) / 100
+    result = attention_areas(session, lvl, None, scope, threshold, worst)
     scores = vulnerability(session, lvl, None, scope)
     labels, colours = {}, {}
     attention_codes = {a.area_code for a in result.areas}
@@ -101,16 +125,16 @@ def attention_page(request: Request, session: SessionDep, scope: str = NTA_SET, 
     per_gemeente = []
     if scope == NTA_SET:
         for code, name in _scopes(session)[1:]:
-            local = attention_areas(session, lvl, None, code)
+            local = attention_areas(session, lvl, None, code, threshold, worst)
             per_gemeente.append((code, name, local.areas[:3], local.scored))
-    config = load_config()
     return _render(request, "analysis_attention.html", {
         "result": result, "scopes": _scopes(session), "scope": scope, "level": lvl.value,
-        "level_plural": lvl.plural, "messages": [m for m in (scope_msg, level_msg) if m],
+        "level_plural": lvl.plural, "messages": [m for m in (scope_msg, level_msg) if m] + number_msgs,
+        "threshold_text": f"{threshold:g}".replace(".", ","), "worst_text": f"{worst * 100:g}".replace(".", ","),
         "per_gemeente": per_gemeente, "config": config, "classes": SCORE_CLASSES, "no_data": NO_DATA_COLOUR,
         "map_data": {"geojson": f"/api/analysis/geojson?layer=vulnerability&scope={scope}&level={lvl.value}",
                      "colours": colours, "labels": labels},
-        "csv": f"/api/analysis/attention?scope={scope}&level={lvl.value}",
+        "csv": f"/api/analysis/attention?scope={scope}&level={lvl.value}&threshold={threshold}&worst_share={worst}",
         "scores_csv": f"/api/analysis/vulnerability?scope={scope}&level={lvl.value}",
     })
 
