@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from pandas.api.types import union_categoricals
 
 from gebiedsatlas.indicators.aggregate import aggregate_groups, nearest_period
 from gebiedsatlas.indicators.catalogue import AggregationMethod, Catalogue
@@ -56,18 +55,33 @@ def compact(obs: pd.DataFrame) -> pd.DataFrame:
 
 
 def concat_observations(frames: list[pd.DataFrame]) -> pd.DataFrame:
-    """Concatenate observation frames, keeping the columns categorical (categories are united)."""
+    """Concatenate observation frames, keeping the columns categorical.
+
+    New categories are appended after the first frame's, so the first (usually national-size) frame's
+    codes stay valid and are copied once; only the smaller frames are recoded.
+    """
     frames = [compact(f) for f in frames if len(f)]
+    if not frames:
+        return compact(pd.DataFrame({c: [] for c in OBSERVATION_COLUMNS}))
     if len(frames) == 1:
         return frames[0]
     columns = {}
     for column in OBSERVATION_COLUMNS:
         parts = [f[column] for f in frames]
         if column in CATEGORICAL_COLUMNS:
-            columns[column] = pd.Series(union_categoricals([p.array for p in parts], ignore_order=True))
+            categories = parts[0].cat.categories
+            extra = pd.Index(pd.unique(np.concatenate([p.cat.categories.to_numpy(dtype=object)
+                                                         for p in parts[1:]])), dtype=object)
+            categories = categories.append(extra.difference(categories, sort=False))
+            codes = [parts[0].cat.codes.to_numpy()] + [
+                pd.Categorical(p.astype(object), categories=categories).codes for p in parts[1:]]
+            dtype = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
+            columns[column] = pd.Categorical.from_codes(
+                np.concatenate([c.astype(dtype, copy=False) for c in codes]), categories=categories,
+                validate=False)
         else:
             columns[column] = np.concatenate([p.to_numpy() for p in parts])
-    return pd.DataFrame(columns)
+    return pd.DataFrame(columns, copy=False)
 
 
 def compute_shares(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
@@ -114,21 +128,20 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
     obs = compact(obs)
     categories = obs["area_code"].cat.categories
     codes = obs["area_code"].cat.codes.to_numpy()
-    is_child = np.asarray(categories.str.startswith(child_prefix), dtype=bool)[codes]
-    if not is_child.any():
+    # Parents are resolved per category (about 18,000 codes), not per row.
+    parent_of_category, parent_names = pd.factorize(pd.Series(categories).map(parent_of).to_numpy(dtype=object))
+    child_category = np.asarray(categories.str.startswith(child_prefix), dtype=bool) & (parent_of_category >= 0)
+    mask = child_category[codes]
+    if not mask.any():
         return obs
-    parent_by_category = pd.Series(categories).map(parent_of).to_numpy(dtype=object)
-    children = obs.loc[is_child, ["area_code", "indicator_id", "period", "value", "status", "source_id",
-                                  "boundary_year"]]
-    child_codes = children["area_code"].cat.codes.to_numpy().astype(np.int64)
-    parents = pd.Categorical(parent_by_category[child_codes])
-    has_parent = parents.codes >= 0
-    children, child_codes, parents = children[has_parent], child_codes[has_parent], parents[has_parent]
-    has_value = children["status"].isin(_VALUED).to_numpy()
-    value = np.where(has_value, children["value"].to_numpy(dtype=float), np.nan)
-    period = children["period"].to_numpy().astype(np.int64)
-    indicator_codes = children["indicator_id"].cat.codes.to_numpy()
-    indicator_names = children["indicator_id"].cat.categories
+    child_codes = codes[mask]
+    parent_codes = parent_of_category[child_codes].astype(np.int32)
+    valued_status = np.asarray(obs["status"].cat.categories.isin(_VALUED), dtype=bool)
+    has_value = valued_status[obs["status"].cat.codes.to_numpy()[mask]]
+    value = np.where(has_value, obs["value"].to_numpy()[mask], np.nan)
+    period = obs["period"].to_numpy()[mask]
+    indicator_codes = obs["indicator_id"].cat.codes.to_numpy()[mask]
+    indicator_names = obs["indicator_id"].cat.categories
     periods_of: dict[str, list[int]] = {}
     for code in np.unique(indicator_codes[has_value]):
         periods_of[indicator_names[code]] = sorted(set(period[has_value & (indicator_codes == code)].tolist()))
@@ -139,16 +152,17 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
         if input_id not in lookups:
             where = has_value & (indicator_codes == indicator_names.get_loc(input_id)) \
                 if input_id in indicator_names else np.zeros(len(value), dtype=bool)
-            lookups[input_id] = pd.Series(value[where], index=child_codes[where] * _PERIOD_FACTOR + period[where])
+            keys = child_codes[where].astype(np.int64) * _PERIOD_FACTOR + period[where]
+            lookups[input_id] = pd.Series(value[where], index=keys)
         return lookups[input_id]
 
-    parent_codes = set(parent_by_category[child_codes].tolist()) if len(child_codes) else set()
-    parent_rows = obs[obs["area_code"].isin(parent_codes)]
+    is_parent = np.append(np.asarray(categories.isin(list(parent_names)), dtype=bool), False)
+    parent_rows = obs.loc[is_parent[codes], ["area_code", "indicator_id", "period"]]
     existing = set(zip(parent_rows["area_code"].astype(str), parent_rows["indicator_id"].astype(str),
                        parent_rows["period"].tolist(), strict=True))
-    source_codes = children["source_id"].cat.codes.to_numpy()
-    source_names = children["source_id"].cat.categories
-    boundary = children["boundary_year"].to_numpy()
+    source_codes = obs["source_id"].cat.codes.to_numpy()[mask]
+    source_names = obs["source_id"].cat.categories
+    boundary = obs["boundary_year"].to_numpy()[mask]
     new = []
     for code in np.unique(indicator_codes):
         indicator_id = indicator_names[code]
@@ -156,7 +170,7 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
         if rule.method is AggregationMethod.NONE:
             continue
         rows = np.flatnonzero(indicator_codes == code)
-        group = parents.codes[rows].astype(np.int64) * _PERIOD_FACTOR + period[rows]
+        group = parent_codes[rows].astype(np.int64) * _PERIOD_FACTOR + period[rows]
         frame = pd.DataFrame({"group": group, "value": value[rows]})
         for role in ("weight", "numerator", "denominator"):
             input_id = getattr(rule, role)
@@ -165,7 +179,7 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
             available = periods_of.get(input_id, [])
             nearest = {p: nearest_period(available, p) for p in np.unique(period[rows]).tolist()}
             at = np.array([nearest[p] if nearest[p] is not None else -1 for p in period[rows].tolist()])
-            keys = child_codes[rows] * _PERIOD_FACTOR + at
+            keys = child_codes[rows].astype(np.int64) * _PERIOD_FACTOR + at
             frame[role] = lookup(input_id).reindex(keys).to_numpy()
         result = aggregate_groups(rule, frame)
         result = result[result["value"].notna()]
@@ -174,11 +188,11 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
         first = pd.DataFrame({"group": group, "source": source_codes[rows], "boundary": boundary[rows]}) \
             .groupby("group", sort=False).first()
         groups = result["group"].to_numpy()
-        parent_names = parents.categories[groups // _PERIOD_FACTOR]
+        names = parent_names[groups // _PERIOD_FACTOR]
         periods = (groups % _PERIOD_FACTOR).astype(np.int32)
         describe = rule.describe()
         derived = pd.DataFrame({
-            "area_code": np.asarray(parent_names, dtype=object),
+            "area_code": np.asarray(names, dtype=object),
             "indicator_id": indicator_id,
             "period": periods,
             "value": result["value"].to_numpy(),
@@ -192,5 +206,5 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
             fresh = [(a, indicator_id, p) not in existing
                      for a, p in zip(derived["area_code"], derived["period"].tolist(), strict=True)]
             derived = derived[fresh]
-        new.append(derived)
+        new.append(compact(derived))  # categorical right away: a million method strings add up
     return concat_observations([obs, *new]) if new else obs

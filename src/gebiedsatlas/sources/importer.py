@@ -310,13 +310,17 @@ def import_bundled(database_url: str, data_dir: Path, report: Report | None = No
 
 def _summary(batches, areas, obs: pd.DataFrame, catalogue: Catalogue) -> dict:
     by_level = Counter(level_of(code).value for code in areas)
-    per_source = {}
-    for source_id, frame in obs.groupby("source_id"):
-        per_source[source_id] = {
-            "observations": int(len(frame)),
-            "status": {k: int(v) for k, v in frame["status"].value_counts().items()},
-            "periods": sorted(int(p) for p in frame["period"].unique()),
-        }
+    per_source: dict[str, dict] = {}
+    # Counted per (source, status) and (source, period): no copy of a national-size frame per source.
+    for (source_id, status), n in obs.groupby(["source_id", "status"], observed=True).size().items():
+        entry = per_source.setdefault(str(source_id), {"observations": 0, "status": {}, "periods": []})
+        entry["observations"] += int(n)
+        entry["status"][str(status)] = int(n)
+    for (source_id, period), _n in obs.groupby(["source_id", "period"], observed=True).size().items():
+        per_source[str(source_id)]["periods"].append(int(period))
+    for entry in per_source.values():
+        entry["status"] = dict(sorted(entry["status"].items(), key=lambda kv: -kv[1]))
+        entry["periods"] = sorted(entry["periods"])
     for batch in batches:
         if batch.geometries:
             per_source.setdefault(batch.source_id, {})["geometries"] = len(batch.geometries)
