@@ -1,0 +1,114 @@
+"""The same product on PostgreSQL (the alliance's shared deployment): migrations, the import of the real
+bundled data, and the API, against a private PostgreSQL 15 cluster started for this module."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+
+import psycopg
+import pytest
+from sqlalchemy import func, select
+
+from gebiedsatlas.sources.importer import import_bundled
+from gebiedsatlas.store import db
+from gebiedsatlas.store.models import Observation
+
+pytestmark = pytest.mark.postgres
+PG_BIN = Path("/usr/lib/postgresql/15/bin")
+
+
+def _as_postgres(command: list[str]) -> list[str]:
+    """initdb refuses to run as root; CI runs as root."""
+    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
+
+
+@pytest.fixture(scope="module")
+def postgres_url():
+    if not (PG_BIN / "initdb").exists():
+        pytest.fail("PostgreSQL 15 is missing: run scripts/install-system-deps.sh")
+    base = Path(tempfile.mkdtemp(prefix="gebiedsatlas-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    data = base / "data"
+    subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]),
+                   check=True, capture_output=True)
+    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
+                                 f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off", "start"]),
+                   check=True, capture_output=True)
+    try:
+        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
+            conn.execute("CREATE DATABASE atlas")
+        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/atlas"
+    finally:
+        db.get_engine.cache_clear()
+        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+                       capture_output=True)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def imported(postgres_url, data_dir):
+    import_bundled(postgres_url, data_dir)
+    return postgres_url
+
+
+def _count(url: str) -> int:
+    with db.session_scope(url) as session:
+        return session.scalar(select(func.count()).select_from(Observation))
+
+
+def test_import_gives_the_published_figures_and_is_idempotent(imported, data_dir):
+    with db.session_scope(imported) as session:
+        total = session.scalar(select(func.sum(Observation.value)).where(
+            Observation.indicator_id == "inwoners", Observation.period == 2024, Observation.area_code.like("GM%")))
+    assert total == 17_942_942
+    before = _count(imported)
+    import_bundled(imported, data_dir)
+    assert _count(imported) == before
+
+
+def test_api_on_postgres(imported):
+    from conftest import make_client
+
+    with make_client(imported) as client:
+        values = client.get("/api/values", params={"areas": "GM0034,NL01", "sets": "nta",
+                                                   "indicators": "inwoners", "periods": "2024"}).json()
+        by_code = {r["area_code"]: r["value"] for r in values["values"]}
+        assert by_code == {"GM0034": 226_500, "NL01": 17_942_942, "nta": 767_511}
+        geo = client.get("/api/geojson", params={"level": "buurt", "area_set": "nta", "indicator": "lbm_score"})
+        assert len(geo.json()["features"]) == 546
+        profile = client.get("/gebied/WK003401")
+        assert profile.status_code == 200 and "Centrum Almere Haven" in profile.text
+        attention = client.get("/api/analysis/attention", params={"level": "wijk", "scope": "nta"})
+        assert attention.status_code == 200
+
+
+def test_agreements_on_postgres(imported):
+    from conftest import make_client
+
+    headers = {"X-Gebruiker": "pg-test", "X-Organisatie": "Gemeente Zoetermeer"}
+    with make_client(imported) as client:
+        parties = client.get("/api/parties").json()
+        zoetermeer = next(p["id"] for p in parties if p["name"] == "Gemeente Zoetermeer")
+        vidomes = next(p["id"] for p in parties if p["name"] == "Vidomes")
+        agreement = client.post("/api/agreements", headers=headers, json={
+            "title": "Prestatieafspraken Zoetermeer 2026–2029 (test)", "gemeente_code": "GM0637",
+            "period_start": 2026, "period_end": 2029, "party_ids": [zoetermeer, vidomes]})
+        assert agreement.status_code == 201, agreement.text
+        aid = agreement.json()["id"]
+        commitment = client.post(f"/api/agreements/{aid}/commitments", headers=headers, json={
+            "text": "Vidomes levert 80 sociale huurwoningen op in 2027.", "theme": "beschikbaarheid",
+            "party_ids": [vidomes], "target_kind": "output", "output_unit": "woningen",
+            "year_targets": {"2027": 80}})
+        assert commitment.status_code == 201, commitment.text
+        history = client.get(f"/api/agreements/{aid}/history").json()
+        assert history
+        assert {(entry["actor"], entry["organisation"]) for entry in history} == {("pg-test", "Gemeente Zoetermeer")}
