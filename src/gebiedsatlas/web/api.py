@@ -186,6 +186,23 @@ def get_indicator(session: SessionDep, indicator_id: str):
     return {**_indicator_dict(ind), "periods": available_periods(session, indicator_id)}
 
 
+def selected_area_codes(index, areas: str | None, level: str | None, parent: str | None,
+                        area_set: str | None) -> list[str]:
+    """The areas a request names: explicit codes plus all areas of ``level`` in a parent or area set."""
+    codes = _split(areas)
+    unknown = [c for c in codes if c not in index.areas]
+    if unknown:
+        raise HTTPException(404, f"onbekende gebieden: {', '.join(unknown)}")
+    lvl = _level(level)
+    if lvl is not None:
+        if area_set is not None and area_set not in index.sets:
+            raise HTTPException(404, f"onbekende gebiedsset {area_set!r}")
+        if parent is not None and parent not in index.areas:
+            raise HTTPException(404, f"onbekend gebied {parent!r}")
+        codes += index.at_level(lvl, parent=parent, area_set=area_set)
+    return codes
+
+
 @router.get("/values", summary="Waarden voor gebieden × indicatoren × perioden")
 def get_values(
     session: SessionDep,
@@ -201,17 +218,7 @@ def get_values(
     index = area_index(session)
     indicator_ids = _check_indicators(_split(indicators))
     period_list = _int_list(periods, "periods")
-    codes = _split(areas)
-    unknown = [c for c in codes if c not in index.areas]
-    if unknown:
-        raise HTTPException(404, f"onbekende gebieden: {', '.join(unknown)}")
-    lvl = _level(level)
-    if lvl is not None:
-        if area_set is not None and area_set not in index.sets:
-            raise HTTPException(404, f"onbekende gebiedsset {area_set!r}")
-        if parent is not None and parent not in index.areas:
-            raise HTTPException(404, f"onbekend gebied {parent!r}")
-        codes += index.at_level(lvl, parent=parent, area_set=area_set)
+    codes = selected_area_codes(index, areas, level, parent, area_set)
     set_ids = _split(sets)
     for set_id in set_ids:
         if set_id not in index.sets:

@@ -25,9 +25,9 @@ from gebiedsatlas.web.api import (
     _attribution,
     _check_indicators,
     _int_list,
-    _level,
     _records,
     _split,
+    selected_area_codes,
 )
 from gebiedsatlas.web.exports import csv_response
 
@@ -50,17 +50,7 @@ def get_harmonised(
     index = area_index(session)
     indicator_ids = _check_indicators(_split(indicators))
     period_list = _int_list(periods, "periods")
-    codes = _split(areas)
-    unknown = [c for c in codes if c not in index.areas]
-    if unknown:
-        raise HTTPException(404, f"onbekende gebieden: {', '.join(unknown)}")
-    lvl = _level(level)
-    if lvl is not None:
-        if area_set is not None and area_set not in index.sets:
-            raise HTTPException(404, f"onbekende gebiedsset {area_set!r}")
-        if parent is not None and parent not in index.areas:
-            raise HTTPException(404, f"onbekend gebied {parent!r}")
-        codes += index.at_level(lvl, parent=parent, area_set=area_set)
+    codes = selected_area_codes(index, areas, level, parent, area_set)
     if not codes:
         raise HTTPException(400, "kies gebieden met areas= of level=")
     catalogue = load_catalogue()
