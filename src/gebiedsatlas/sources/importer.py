@@ -17,7 +17,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import Index, delete, insert, select, update
+from sqlalchemy.schema import CreateIndex
 
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level, level_of
 from gebiedsatlas.areas.sets import AreaSetDef, new_town_alliantie
@@ -209,6 +210,11 @@ def _observation_chunks(obs: pd.DataFrame):
         yield list(zip(*columns, strict=True))
 
 
+def _read_index() -> Index:
+    """The covering index of value queries (see migration 0003), rebuilt after a SQLite load."""
+    return next(i for i in Observation.__table__.indexes if i.name == "ix_observation_indicator_period_area")
+
+
 def _insert_observations(session, obs: pd.DataFrame) -> None:
     """Bulk insert: executemany of tuples; on SQLite the secondary index is rebuilt after the load.
 
@@ -218,10 +224,11 @@ def _insert_observations(session, obs: pd.DataFrame) -> None:
     if connection.dialect.name == "sqlite":
         cursor = connection.connection.dbapi_connection.cursor()
         cursor.execute("PRAGMA cache_size = -65536")  # 64 MB page cache for the load
-        cursor.execute("DROP INDEX IF EXISTS ix_observation_indicator_period")
+        index = _read_index()
+        cursor.execute(f"DROP INDEX IF EXISTS {index.name}")
         for rows in _observation_chunks(obs):
             cursor.executemany(_OBSERVATION_INSERT, rows)
-        cursor.execute("CREATE INDEX ix_observation_indicator_period ON observation (indicator_id, period)")
+        cursor.execute(str(CreateIndex(index).compile(dialect=connection.dialect)))
         cursor.close()
         return
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":

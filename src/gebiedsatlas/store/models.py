@@ -121,7 +121,9 @@ class Observation(Base):
     __tablename__ = "observation"
     __table_args__ = (
         UniqueConstraint("area_code", "indicator_id", "period", name="uq_observation"),
-        Index("ix_observation_indicator_period", "indicator_id", "period"),
+        # Covering index (migration 0003): one indicator and period for all buurten without table lookups.
+        Index("ix_observation_indicator_period_area", "indicator_id", "period", "area_code", "status", "value",
+              "source_id", "boundary_year"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)

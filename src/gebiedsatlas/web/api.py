@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Annotated
 
+import orjson
 import pandas as pd
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import Response
@@ -68,18 +69,28 @@ def _attribution(session: Session, source_ids) -> str:
     return "; ".join(sorted({sources[s].attribution for s in source_ids if s in sources}))
 
 
+def _column(series: pd.Series) -> list:
+    """One column as Python values, NaN/NA as None."""
+    if series.dtype.kind == "f":  # the common case, at C speed: ``tolist`` then a NaN test per value
+        return [None if v != v else v for v in series.tolist()]
+    if series.isna().any():
+        series = series.astype(object).where(series.notna(), None)
+    return series.tolist()
+
+
 def _records(frame: pd.DataFrame) -> list[dict]:
-    """JSON-safe rows: NaN becomes null, numpy scalars become Python numbers (vectorised)."""
+    """JSON-safe rows: NaN becomes null, numpy scalars become Python numbers (column by column)."""
     if frame.empty:
         return []
-    clean = frame.astype(object).where(frame.notna(), None)
-    columns = list(clean.columns)
-    return [dict(zip(columns, row, strict=True)) for row in clean.itertuples(index=False, name=None)]
+    columns = list(frame.columns)
+    values = [_column(frame[c]) for c in columns]
+    return [dict(zip(columns, row, strict=True)) for row in zip(*values, strict=True)]
 
 
 def json_response(body: dict) -> Response:
-    """Serialise directly: FastAPI's generic encoder is slow for tens of thousands of rows."""
-    return Response(json.dumps(body, separators=(",", ":"), default=str), media_type="application/json")
+    """Serialise with orjson: the standard encoder needs ~90 ms for one indicator over all buurten."""
+    option = orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY  # what ``json.dumps`` accepted
+    return Response(orjson.dumps(body, default=str, option=option), media_type="application/json")
 
 
 def _check_indicators(ids: list[str]) -> list[str]:
@@ -232,11 +243,12 @@ def get_values(
     sources = _sources(session)
     frame["bron"] = frame["source_id"].map({s: sources[s].attribution for s in sources}).fillna("")
     rows = _records(frame)
+    source_ids = set(frame["source_id"].unique())  # not ``set(column)``: 14,574 element look-ups
     if format != "json":
         return csv_response(rows, VALUE_COLUMNS, dialect=format, filename="waarden",
-                            attribution=_attribution(session, set(frame["source_id"])))
+                            attribution=_attribution(session, source_ids))
     return json_response({"count": len(rows), "values": rows,
-                          "attribution": _attribution(session, set(frame["source_id"]))})
+                          "attribution": _attribution(session, source_ids)})
 
 
 @router.get("/geojson", summary="Gebieden van een niveau als GeoJSON, met een indicatorwaarde")

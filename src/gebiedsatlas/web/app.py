@@ -30,7 +30,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         ),
     )
     app.state.settings = settings
-    app.add_middleware(GZipMiddleware, minimum_size=1024)
+    # Level 6 (like the response cache) instead of Starlette's 9: a third of the time for ~8 % more bytes.
+    app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(harmonised_api.router)
