@@ -126,6 +126,15 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
     indicators and ten years derives its wijken and gemeenten in seconds.
     """
     obs = compact(obs)
+    new = _derived_rows(obs, parent_of, catalogue, child_prefix)
+    # Concatenated after ``_derived_rows`` has returned, so that its per-child arrays (~25 bytes a buurt
+    # value) are freed: otherwise they, the old frame and the new one all make the import's memory peak.
+    return concat_observations([obs, *new]) if new else obs
+
+
+def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catalogue,
+                  child_prefix: str) -> list[pd.DataFrame]:
+    """The derived parent rows of ``derive_parents``, one compact frame per indicator."""
     categories = obs["area_code"].cat.categories
     codes = obs["area_code"].cat.codes.to_numpy()
     # Parents are resolved per category (about 18,000 codes), not per row.
@@ -133,7 +142,7 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
     child_category = np.asarray(categories.str.startswith(child_prefix), dtype=bool) & (parent_of_category >= 0)
     mask = child_category[codes]
     if not mask.any():
-        return obs
+        return []
     child_codes = codes[mask]
     parent_codes = parent_of_category[child_codes].astype(np.int32)
     valued_status = np.asarray(obs["status"].cat.categories.isin(_VALUED), dtype=bool)
@@ -207,4 +216,4 @@ def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Cata
                      for a, p in zip(derived["area_code"], derived["period"].tolist(), strict=True)]
             derived = derived[fresh]
         new.append(compact(derived))  # categorical right away: a million method strings add up
-    return concat_observations([obs, *new]) if new else obs
+    return new

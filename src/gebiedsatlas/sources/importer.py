@@ -192,9 +192,19 @@ def _observation_chunks(obs: pd.DataFrame):
             arrays[column] = (names, series.cat.codes.to_numpy())
         else:
             arrays[column] = (None, series.to_numpy())
-    rank = {c: np.argsort(np.argsort(arrays[c][0][:-1].astype(str))) for c in ("area_code", "indicator_id")}
-    order = np.lexsort((arrays["period"][1], rank["indicator_id"][arrays["indicator_id"][1]],
-                        rank["area_code"][arrays["area_code"][1]]))
+    # One int64 sort key (area rank, indicator rank, period) instead of a lexsort of three int64 keys:
+    # a third of the memory at national scale.
+    rank = {c: np.argsort(np.argsort(arrays[c][0][:-1].astype(str))).astype(np.int64)
+            for c in ("area_code", "indicator_id")}
+    periods = arrays["period"][1]
+    first, span = (int(periods.min()), int(periods.max()) - int(periods.min()) + 1) if len(periods) else (0, 1)
+    key = rank["area_code"][arrays["area_code"][1]]
+    key *= len(rank["indicator_id"])
+    key += rank["indicator_id"][arrays["indicator_id"][1]]
+    key *= span
+    key += periods - first
+    order = np.argsort(key, kind="stable")
+    del key
     for start in range(0, len(order), _CHUNK):
         index = order[start:start + _CHUNK]
         columns = []
