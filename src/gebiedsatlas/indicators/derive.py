@@ -26,6 +26,7 @@ OBSERVATION_COLUMNS = [
 CATEGORICAL_COLUMNS = ("area_code", "indicator_id", "status", "source_id", "method")
 _VALUED = (Status.OBSERVED.value, Status.DERIVED.value)
 _PERIOD_FACTOR = 10_000  # group keys: parent code number × 10,000 + period
+_MEMBERS_FACTOR = 1_000_000  # method note keys: used × 1,000,000 + members (× distinct coverages + coverage)
 
 
 def _is_compact(obs: pd.DataFrame) -> bool:
@@ -167,8 +168,16 @@ def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catal
 
     is_parent = np.append(np.asarray(categories.isin(list(parent_names)), dtype=bool), False)
     parent_rows = obs.loc[is_parent[codes], ["area_code", "indicator_id", "period"]]
-    existing = set(zip(parent_rows["area_code"].astype(str), parent_rows["indicator_id"].astype(str),
-                       parent_rows["period"].tolist(), strict=True))
+    # Parent values the sources publish, as group keys per indicator (a derived value never replaces one).
+    parent_position = pd.Index(parent_names).get_indexer(parent_rows["area_code"].astype(object))
+    existing_keys = parent_position.astype(np.int64) * _PERIOD_FACTOR + parent_rows["period"].to_numpy()
+    existing_indicator = parent_rows["indicator_id"].astype(object).to_numpy()
+    grouped, indicators = pd.factorize(existing_indicator)
+    order = np.argsort(grouped, kind="stable")
+    bounds = np.searchsorted(grouped[order], np.arange(len(indicators) + 1))
+    existing = {i: existing_keys[order[bounds[n]:bounds[n + 1]]] for n, i in enumerate(indicators)}
+    del order
+    del parent_rows, parent_position, existing_keys, existing_indicator
     source_codes = obs["source_id"].cat.codes.to_numpy()[mask]
     source_names = obs["source_id"].cat.categories
     boundary = obs["boundary_year"].to_numpy()[mask]
@@ -191,7 +200,10 @@ def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catal
             keys = child_codes[rows].astype(np.int64) * _PERIOD_FACTOR + at
             frame[role] = lookup(input_id).reindex(keys).to_numpy()
         result = aggregate_groups(rule, frame)
-        result = result[result["value"].notna()]
+        keep = result["value"].notna().to_numpy(copy=True)
+        if indicator_id in existing:
+            keep &= ~np.isin(result["group"].to_numpy(), existing[indicator_id])
+        result = result[keep]
         if result.empty:
             continue
         first = pd.DataFrame({"group": group, "source": source_codes[rows], "boundary": boundary[rows]}) \
@@ -200,6 +212,14 @@ def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catal
         names = parent_names[groups // _PERIOD_FACTOR]
         periods = (groups % _PERIOD_FACTOR).astype(np.int32)
         describe = rule.describe()
+        # One note per distinct (used, members, coverage), not one f-string per derived row.
+        coverage, coverages = pd.factorize(result["coverage"].to_numpy())
+        combo = (result["used"].to_numpy(np.int64) * _MEMBERS_FACTOR + result["members"].to_numpy(np.int64)) \
+            * len(coverages) + coverage
+        combos, distinct = pd.factorize(combo)
+        notes = np.array([f"{describe}: {k // len(coverages) // _MEMBERS_FACTOR} van "
+                          f"{k // len(coverages) % _MEMBERS_FACTOR} deelgebieden "
+                          f"(dekking {coverages[k % len(coverages)]:.0%})" for k in distinct.tolist()], dtype=object)
         derived = pd.DataFrame({
             "area_code": np.asarray(names, dtype=object),
             "indicator_id": indicator_id,
@@ -208,12 +228,7 @@ def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catal
             "status": Status.DERIVED.value,
             "source_id": np.asarray(source_names[first.loc[groups, "source"].to_numpy()], dtype=object),
             "boundary_year": first.loc[groups, "boundary"].to_numpy(),
-            "method": [f"{describe}: {u} van {m} deelgebieden (dekking {c:.0%})"
-                       for u, m, c in zip(result["used"], result["members"], result["coverage"], strict=True)],
+            "method": notes[combos],
         })
-        if existing:
-            fresh = [(a, indicator_id, p) not in existing
-                     for a, p in zip(derived["area_code"], derived["period"].tolist(), strict=True)]
-            derived = derived[fresh]
         new.append(compact(derived))  # categorical right away: a million method strings add up
     return new
