@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
@@ -48,15 +48,18 @@ def _fetch_tuples(session: Session, stmt) -> list[tuple]:
         cursor.close()
 
 
-def observations(session: Session, area_codes: list[str] | None, indicator_ids: list[str],
-                 periods: list[int] | None = None) -> pd.DataFrame:
-    """Stored observations (observed, suppressed, missing and derived-on-import)."""
-    # Every column but ``method`` is in the covering index (migration 0003), so this main query never
-    # touches the table; ``method`` is NULL for observed values and fetched apart for the few others.
-    columns = [Observation.area_code, Observation.indicator_id, Observation.period,
-               Observation.value, Observation.status, Observation.source_id,
-               Observation.boundary_year]
-    key = [Observation.area_code, Observation.indicator_id, Observation.period]
+_VALUE_COLUMNS = [Observation.area_code, Observation.indicator_id, Observation.period, Observation.value,
+                  Observation.status, Observation.source_id, Observation.boundary_year]
+_KEY = [Observation.area_code, Observation.indicator_id, Observation.period]
+
+
+def value_queries(area_codes: list[str] | None, indicator_ids: list[str],
+                  periods: list[int] | None = None) -> tuple[Select, Select, bool]:
+    """The two queries of ``observations``: values and method notes; and whether to filter areas after.
+
+    Every column of the values query is in the covering index of migration 0003, so the database never
+    touches the table for it; ``method`` is NULL for observed values and read apart for the others.
+    """
     conditions = [Observation.indicator_id.in_(indicator_ids)]
     if periods:
         conditions.append(Observation.period.in_(periods))
@@ -65,17 +68,27 @@ def observations(session: Session, area_codes: list[str] | None, indicator_ids: 
     scan_all = area_codes is None or len(area_codes) > _CHUNK
     if not scan_all:
         conditions.append(Observation.area_code.in_(area_codes))
-    rows = _fetch_tuples(session, select(*columns).where(*conditions))
-    notes = _fetch_tuples(session, select(*key, Observation.method).where(
-        *conditions, Observation.status != Status.OBSERVED.value, Observation.method.is_not(None)))
+    notes = select(*_KEY, Observation.method).where(
+        *conditions, Observation.status != Status.OBSERVED.value, Observation.method.is_not(None))
+    return select(*_VALUE_COLUMNS).where(*conditions), notes, scan_all and area_codes is not None
+
+
+def observations(session: Session, area_codes: list[str] | None, indicator_ids: list[str],
+                 periods: list[int] | None = None) -> pd.DataFrame:
+    """Stored observations (observed, suppressed, missing and derived-on-import)."""
+    values, notes_query, filter_areas = value_queries(area_codes, indicator_ids, periods)
+    rows = _fetch_tuples(session, values)
+    notes = _fetch_tuples(session, notes_query)
+    columns, key = _VALUE_COLUMNS, _KEY
     frame = pd.DataFrame.from_records(rows, columns=[c.key for c in columns], nrows=len(rows))
     if notes:
         method = pd.Series([n[3] for n in notes], dtype=object,
                            index=pd.MultiIndex.from_tuples([n[:3] for n in notes]))
+        # Rows without a note get NaN, as pandas' string column made of the database's NULL before.
         frame["method"] = method.reindex(pd.MultiIndex.from_frame(frame[[k.key for k in key]])).to_numpy()
     else:
         frame["method"] = None
-    if scan_all and area_codes is not None:
+    if filter_areas:
         frame = frame[frame["area_code"].isin(area_codes)].reset_index(drop=True)
     frame["value"] = frame["value"].astype(float)
     return frame
