@@ -78,18 +78,22 @@ def observations(session: Session, area_codes: list[str] | None, indicator_ids: 
     """Stored observations (observed, suppressed, missing and derived-on-import)."""
     values, notes_query, filter_areas = value_queries(area_codes, indicator_ids, periods)
     rows = _fetch_tuples(session, values)
-    notes = _fetch_tuples(session, notes_query)
-    columns, key = _VALUE_COLUMNS, _KEY
-    frame = pd.DataFrame.from_records(rows, columns=[c.key for c in columns], nrows=len(rows))
-    if notes:
-        method = pd.Series([n[3] for n in notes], dtype=object,
-                           index=pd.MultiIndex.from_tuples([n[:3] for n in notes]))
-        # Rows without a note get NaN, as pandas' string column made of the database's NULL before.
-        frame["method"] = method.reindex(pd.MultiIndex.from_frame(frame[[k.key for k in key]])).to_numpy()
-    else:
-        frame["method"] = None
+    frame = pd.DataFrame.from_records(rows, columns=[c.key for c in _VALUE_COLUMNS], nrows=len(rows))
     if filter_areas:
         frame = frame[frame["area_code"].isin(area_codes)].reset_index(drop=True)
+    # Notes only for the rows that can have one, read for just their areas when those are few.
+    noted = np.flatnonzero(frame["status"].to_numpy() != Status.OBSERVED.value)
+    method = np.full(len(frame), None, dtype=object)
+    if len(noted):
+        area = frame["area_code"].to_numpy()[noted]
+        candidates = sorted(set(area.tolist()))
+        if len(candidates) <= _CHUNK:
+            notes_query = notes_query.where(Observation.area_code.in_(candidates))
+        notes = {row[:3]: row[3] for row in _fetch_tuples(session, notes_query)}
+        keys = zip(area.tolist(), frame["indicator_id"].to_numpy()[noted].tolist(),
+                   frame["period"].to_numpy()[noted].tolist(), strict=True)
+        method[noted] = [notes.get(key) for key in keys]
+    frame["method"] = method
     frame["value"] = frame["value"].astype(float)
     return frame
 
