@@ -112,3 +112,18 @@ def test_agreements_on_postgres(imported):
         history = client.get(f"/api/agreements/{aid}/history").json()
         assert history
         assert {(entry["actor"], entry["organisation"]) for entry in history} == {("pg-test", "Gemeente Zoetermeer")}
+
+
+def test_import_by_a_role_that_may_not_skip_foreign_key_triggers(postgres_url, data_dir):
+    """Without superuser rights the COPY keeps PostgreSQL's foreign key triggers and still succeeds."""
+    admin = postgres_url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute("CREATE ROLE atlas_plain LOGIN NOSUPERUSER")
+        conn.execute("CREATE DATABASE atlas_plain OWNER atlas_plain")
+    url = postgres_url.replace("postgres@", "atlas_plain@").rsplit("/", 1)[0] + "/atlas_plain"
+    try:
+        summary = import_bundled(url, data_dir)
+        with db.session_scope(url) as session:
+            assert session.scalar(select(func.count()).select_from(Observation)) == summary["observations"]
+    finally:
+        db.get_engine(url).dispose()
