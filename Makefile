@@ -13,7 +13,9 @@ run: import serve
 install: $(VENV)/.installed
 
 $(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+	# Debian's python3 needs python3-venv for `-m venv`; install it (root/sudo) only when venv fails.
+	$(PYTHON) -m venv $(VENV) || { rm -rf $(VENV); $$(command -v sudo) apt-get update && \
+		$$(command -v sudo) apt-get install -y python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -e '.[test]'
 	touch $@
