@@ -189,6 +189,29 @@ class Fetcher:
             self.progress.update(task, total=done, visible=False)
 
 
+def fetch_pages(fetcher: Fetcher, source: str, url: str | None, params: dict | None, scope: str, *,
+                validate: Validator | None = None,
+                next_of: Callable[[dict], str | None] | None = None) -> list[Path]:
+    """Follow the next links from page to page (``next_of(page)``, by default ``odata.nextLink``).
+
+    Each page is cached as ``{scope}/page-NNNN.json``. A page already cached is read from disk to find
+    the next link, so an interrupted fetch resumes at the first page that is missing.
+    ``complete.json`` marks a scope whose last page is stored.
+    """
+    next_of = next_of or (lambda page: page.get("odata.nextLink") or page.get("@odata.nextLink"))
+    pages = []
+    number = 1
+    while url:
+        path = fetcher.get(source, url, f"{scope}/page-{number:04d}.json", params=params,
+                           validate=validate, label=f"{source}: {scope} pagina {number}")
+        pages.append(path)
+        url, params = next_of(read_json(path)), None  # the next link carries its own query
+        number += 1
+    marker = fetcher.path(f"{scope}/complete.json")
+    marker.write_text(json.dumps({"pages": len(pages)}), encoding="utf-8")
+    return pages
+
+
 def page_files(scope: Path) -> list[Path]:
     """The cached pages of a paged download, in order (sidecars excluded)."""
     return sorted(scope.glob("page-[0-9][0-9][0-9][0-9].json"))

@@ -26,7 +26,6 @@ the DataProperties metadata (title, unit, description) for a domain expert to re
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass
@@ -35,26 +34,30 @@ from pathlib import Path
 
 import yaml
 
-from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level, level_of, parent_code_of
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import Catalogue, SourceInfo
-from gebiedsatlas.sources.fetch.cache import (
-    Fetcher,
-    SourceFormatChanged,
-    page_files,
-    read_json,
-    read_meta,
-    validate_json,
+from gebiedsatlas.sources.fetch.cache import Fetcher, read_json, read_meta
+from gebiedsatlas.sources.fetch.odata import (  # the OData v3 machinery shared with other tables
+    ODATA_PAGE,  # noqa: F401  (re-exported: the page check of this connector)
+    REGION_KEY,
+    ODataTable,
+    add_missing_parents,
+    area_record,
+    check_title,
+    complete_scopes,
+    data_properties,
+    dimension_titles,
+    region_code,
+    region_filter,
+    rows,
+    scope_name,
 )
-from gebiedsatlas.sources.records import AreaRecord, ObservationRecord, SourceBatch
+from gebiedsatlas.sources.records import ObservationRecord, SourceBatch
 from gebiedsatlas.sources.values import parse_value
 
 SOURCE = "CBS open data"
 TABLES_PATH = Path(__file__).resolve().parent.parent / "cbs_tables.yaml"
-ODATA_PAGE = validate_json(("value",))
-REGION_KEY = "WijkenEnBuurten"
 _SUFFIX = re.compile(r"_\d+$")
-LEVEL_PREFIX = {"gemeente": "GM", "wijk": "WK", "buurt": "BU"}
 
 
 @dataclass(frozen=True)
@@ -95,19 +98,9 @@ def stable_key(key: str) -> str:
 
 # --- fetching ------------------------------------------------------------------------------------
 
-def _region_filter(gemeente: str | None, level: str | None) -> str | None:
-    """An OData v3 $filter on the region key (keys are padded with spaces, hence substringof)."""
-    if gemeente:
-        digits = gemeente.removeprefix("GM")
-        prefixes = [LEVEL_PREFIX[level]] if level else ["GM", "WK", "BU"]
-        return " or ".join(f"substringof('{p}{digits}',{REGION_KEY})" for p in prefixes)
-    if level:
-        return f"substringof('{LEVEL_PREFIX[level]}',{REGION_KEY})"
-    return None
-
-
-def scope_name(gemeente: str | None, level: str | None) -> str:
-    return "-".join(part for part in (gemeente or "NL", level or "alle") if part)
+def odata_table(table: KwbTable) -> ODataTable:
+    doc = _tables_document()
+    return ODataTable(SOURCE, doc["odata_v3"], doc["odata_feed"], table.table_id, f"cbs/{table.table_id}")
 
 
 def fetch_kwb(fetcher: Fetcher, year: int, gemeenten: list[str] | None = None,
@@ -118,66 +111,14 @@ def fetch_kwb(fetcher: Fetcher, year: int, gemeenten: list[str] | None = None,
     of gemeente, wijk, buurt. Pages already in the cache are not downloaded again.
     """
     table = kwb_table(year)
-    base = _tables_document()["odata_v3"]
-    feed = _tables_document()["odata_feed"]
-    root = f"cbs/{table.table_id}"
-    infos = fetcher.get(SOURCE, f"{base}/{table.table_id}/TableInfos", f"{root}/TableInfos.json",
-                        params={"$format": "json"}, validate=ODATA_PAGE)
-    _check_table_infos(infos, table)
-    fetcher.get(SOURCE, f"{base}/{table.table_id}/DataProperties", f"{root}/DataProperties.json",
-                params={"$format": "json"}, validate=ODATA_PAGE)
-    fetcher.get(SOURCE, f"{base}/{table.table_id}/{REGION_KEY}", f"{root}/{REGION_KEY}.json",
-                params={"$format": "json"}, validate=ODATA_PAGE)
-    scopes = []
-    for gemeente in gemeenten or [None]:
-        params = {"$format": "json"}
-        flt = _region_filter(gemeente, level)
-        if flt:
-            params["$filter"] = flt
-        scope = f"{root}/data/{scope_name(gemeente, level)}"
-        fetch_pages(fetcher, SOURCE, f"{feed}/{table.table_id}/UntypedDataSet", params, scope,
-                    validate=ODATA_PAGE)
-        scopes.append(fetcher.path(scope))
-    return scopes
-
-
-def fetch_pages(fetcher: Fetcher, source: str, url: str, params: dict | None, scope: str, *,
-                validate=None, next_of=None) -> list[Path]:
-    """Follow ``odata.nextLink`` (or ``next_of(page)``) from page to page, caching each page.
-
-    A page already cached is read from disk to find the next link, so an interrupted fetch resumes
-    at the first page that is missing. ``complete.json`` marks a scope whose last page is stored.
-    """
-    next_of = next_of or (lambda page: page.get("odata.nextLink") or page.get("@odata.nextLink"))
-    pages = []
-    number = 1
-    while url:
-        path = fetcher.get(source, url, f"{scope}/page-{number:04d}.json", params=params,
-                           validate=validate, label=f"{source}: {scope} pagina {number}")
-        pages.append(path)
-        url, params = next_of(read_json(path)), None  # the next link carries its own query
-        number += 1
-    marker = fetcher.path(f"{scope}/complete.json")
-    marker.write_text(json.dumps({"pages": len(pages)}), encoding="utf-8")
-    return pages
-
-
-def _check_table_infos(path: Path, table: KwbTable) -> None:
-    info = read_json(path)["value"]
-    title = info[0].get("Title", "") if info else ""
-    if str(table.year) not in title:
-        path.unlink()
-        Fetcher.meta_path(path).unlink(missing_ok=True)
-        raise SourceFormatChanged(SOURCE, read_meta_url(path),
-                                  f"tabel {table.table_id} heet {title!r}, verwacht een titel met {table.year}; "
-                                  f"controleer het tabelnummer in {TABLES_PATH.name}")
-
-
-def read_meta_url(path: Path) -> str:
-    try:
-        return read_meta(path)["url"]
-    except (OSError, KeyError, json.JSONDecodeError):
-        return str(path)
+    odata = odata_table(table)
+    infos = odata.metadata(fetcher, "TableInfos")
+    check_title(infos, SOURCE, table.table_id, lambda title: str(year) in title,
+                f"een titel met {year}", f"controleer het tabelnummer in {TABLES_PATH.name}")
+    odata.metadata(fetcher, "DataProperties")
+    odata.metadata(fetcher, REGION_KEY)
+    return [odata.data(fetcher, region_filter(gemeente, level), scope_name(gemeente, level))
+            for gemeente in gemeenten or [None]]
 
 
 # --- column mapping --------------------------------------------------------------------------------
@@ -213,22 +154,6 @@ def map_columns(catalogue: Catalogue, year: int, keys: list[str]) -> ColumnMappi
         else:
             unmapped.append(key)
     return ColumnMapping(columns, unmapped, ambiguous)
-
-
-def data_properties(path: Path) -> list[dict]:
-    """The Topic entries of a cached DataProperties.json, with file/field errors in Dutch."""
-    try:
-        items = read_json(path)["value"]
-    except (OSError, json.JSONDecodeError, KeyError) as exc:
-        raise InputError(str(path), f"geen geldige CBS DataProperties: {exc}") from None
-    topics = []
-    for index, item in enumerate(items, start=1):
-        if item.get("Type") == "Topic":
-            if not item.get("Key"):
-                raise InputError(str(path), "Topic zonder Key", row=index, column="Key",
-                                 expected="een kolomsleutel")
-            topics.append(item)
-    return topics
 
 
 _UNITS = {"aantal": "aantal", "%": "%", "x 1 000 euro": "× € 1.000", "km": "km", "ha": "ha"}
@@ -290,12 +215,8 @@ def propose_catalogue(catalogue: Catalogue, year: int, properties_path: Path) ->
 
 def cached_years(cache_dir: Path) -> list[int]:
     """Editions with at least one complete data scope in the cache."""
-    years = []
-    for year, table in kwb_tables().items():
-        data = cache_dir / "cbs" / table.table_id / "data"
-        if data.exists() and any((d / "complete.json").exists() for d in data.iterdir()):
-            years.append(year)
-    return sorted(years)
+    return sorted(year for year, table in kwb_tables().items()
+                  if complete_scopes(cache_dir / "cbs" / table.table_id / "data"))
 
 
 def source_info(cache_dir: Path, year: int, catalogue: Catalogue) -> SourceInfo:
@@ -325,61 +246,28 @@ def read_kwb_cache(cache_dir: Path, year: int, catalogue: Catalogue,
     batch = SourceBatch(sid)
     topics = data_properties(root / "DataProperties.json")
     mapping = map_columns(catalogue, year, [t["Key"] for t in topics])
-    names = _region_names(root / f"{REGION_KEY}.json")
+    names = dimension_titles([root / f"{REGION_KEY}.json"], "regiolijst")
     seen: set[str] = set()
-    scopes = sorted(d for d in (root / "data").iterdir() if (d / "complete.json").exists())
+    scopes = complete_scopes(root / "data")
     if not scopes:
         raise InputError(str(root / "data"), "geen volledig opgehaalde gegevens in de cache",
                          expected="`gebiedsatlas fetch cbs` zonder onderbreking afgerond")
     for scope in scopes:
-        for page in page_files(scope):
-            try:
-                rows = read_json(page)["value"]
-            except (OSError, json.JSONDecodeError, KeyError) as exc:
-                raise InputError(str(page), f"geen geldige CBS-pagina: {exc}") from None
-            for index, row in enumerate(rows, start=1):
-                if REGION_KEY not in row:
-                    raise InputError(str(page), "kolom ontbreekt", row=index, column=REGION_KEY,
-                                     expected="de regiocode van CBS")
-                code = str(row[REGION_KEY]).strip()
-                if code == NETHERLANDS_CODE or code in seen:
-                    continue  # Nederland is aggregated by the atlas; scopes may overlap
-                try:
-                    level = level_of(code)
-                except ValueError:
-                    raise InputError(str(page), "ongeldige gebiedscode", row=index, column=REGION_KEY,
-                                     expected="GMnnnn, WKnnnnww of BUnnnnwwbb", found=code) from None
-                seen.add(code)
-                name = names.get(code) or str(row.get("Gemeentenaam_1", code)).strip()
-                parent = (province_of.get(code, NETHERLANDS_CODE) if level is Level.GEMEENTE
-                          else parent_code_of(code))
-                batch.areas.append(AreaRecord(code, level, name, parent, year))
-                for key, indicator_id in mapping.columns.items():
-                    if key not in row:
-                        continue  # CBS leaves some columns out of some levels
-                    raw = row[key]
-                    value, status = parse_value(None if raw is None else str(raw), file=str(page),
-                                                row=index, column=key)
-                    batch.observations.append(
-                        ObservationRecord(code, indicator_id, year, value, status, sid, year))
+        for page, index, row in rows(scope):
+            code = region_code(row, page, index)
+            if code is None or code in seen:
+                continue  # Nederland is aggregated by the atlas; scopes may overlap
+            seen.add(code)
+            name = names.get(code) or str(row.get("Gemeentenaam_1", code)).strip()
+            batch.areas.append(area_record(code, name, year, province_of))
+            for key, indicator_id in mapping.columns.items():
+                if key not in row:
+                    continue  # CBS leaves some columns out of some levels
+                raw = row[key]
+                value, status = parse_value(None if raw is None else str(raw), file=str(page),
+                                            row=index, column=key)
+                batch.observations.append(
+                    ObservationRecord(code, indicator_id, year, value, status, sid, year))
         batch.files.append(str(scope))
-    # Parents must exist: a gemeente-limited fetch of buurten alone still needs its wijken and gemeente.
-    for code in sorted({a.parent_code for a in batch.areas if a.level in (Level.WIJK, Level.BUURT)}
-                       - seen):
-        level = level_of(code)
-        parent = province_of.get(code, NETHERLANDS_CODE) if level is Level.GEMEENTE else parent_code_of(code)
-        batch.areas.append(AreaRecord(code, level, names.get(code, code), parent, year))
-        seen.add(code)
-        if level is Level.WIJK and parent not in seen:
-            batch.areas.append(AreaRecord(parent, Level.GEMEENTE, names.get(parent, parent),
-                                          province_of.get(parent, NETHERLANDS_CODE), year))
-            seen.add(parent)
+    add_missing_parents(batch, seen, names, year, province_of)
     return batch, mapping
-
-
-def _region_names(path: Path) -> dict[str, str]:
-    try:
-        items = read_json(path)["value"]
-    except (OSError, json.JSONDecodeError, KeyError) as exc:
-        raise InputError(str(path), f"geen geldige CBS-regiolijst: {exc}") from None
-    return {str(i["Key"]).strip(): str(i.get("Title", "")).strip() for i in items if "Key" in i}

@@ -22,8 +22,7 @@ from gebiedsatlas.areas.codes import Level, level_of, parent_code_of
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import SourceInfo
 from gebiedsatlas.sources.boundaries import web_geojson
-from gebiedsatlas.sources.fetch.cache import Fetcher, page_files, read_json, read_meta, validate_json
-from gebiedsatlas.sources.fetch.cbs_odata import fetch_pages
+from gebiedsatlas.sources.fetch.cache import Fetcher, fetch_pages, page_files, read_json, read_meta, validate_json
 from gebiedsatlas.sources.records import AreaRecord, GeometryRecord, SourceBatch
 
 SOURCE = "PDOK (wijk- en buurtkaart)"
