@@ -6,6 +6,7 @@ responses are trimmed copies in its published format (see ``fixtures/fetch/build
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -13,10 +14,12 @@ import httpx
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fetch"
 CBS_DIR = FIXTURES / "cbs" / "85984NED"
+POLITIE_DIR = FIXTURES / "politie" / "47018NED"
+POLITIE_PAGE_ROWS = 60
 
 
 def fixture_for(request: httpx.Request) -> Path | None:
-    """The stored response file for a request to CBS, PDOK or the Leefbaarometer, if any."""
+    """The stored response file for a request to CBS, the police (via CBS), PDOK or the Leefbaarometer."""
     path, params = request.url.path, request.url.params
     host = request.url.host
     if host == "opendata.cbs.nl" and "/85984NED/" in path:
@@ -25,6 +28,13 @@ def fixture_for(request: httpx.Request) -> Path | None:
             page = int(params.get("$skip", "0")) // 40 + 1
             return CBS_DIR / f"UntypedDataSet-page-{page}.json"
         return CBS_DIR / f"{name}.json"
+    if host == "dataderden.cbs.nl" and "/47018NED/" in path:
+        name = path.rsplit("/", 1)[1]
+        if name == "UntypedDataSet":
+            year = re.search(r"Perioden eq '(\d{4})JJ00'", params.get("$filter", ""))
+            page = int(params.get("$skip", "0")) // POLITIE_PAGE_ROWS + 1
+            return POLITIE_DIR / f"UntypedDataSet-{year.group(1) if year else 'alle'}-page-{page}.json"
+        return POLITIE_DIR / f"{name}.json"
     if host == "api.pdok.nl" and path.endswith("/collections/buurten/items"):
         page = 2 if params.get("cursor") == "page2" else 1
         return FIXTURES / "pdok" / f"buurten-GM0034-page-{page}.json"

@@ -1,7 +1,8 @@
 """``gebiedsatlas import --cache``: read every source that ``gebiedsatlas fetch`` put in the cache.
 
 ``cached_sources(cache_dir)`` returns the hook for ``import_bundled(..., extra_sources=...)``: it reads
-the complete parts of the cache (CBS editions, PDOK boundaries, Leefbaarometer) into SourceBatches.
+the complete parts of the cache (CBS editions, police crime figures, PDOK boundaries, Leefbaarometer) into
+SourceBatches.
 A broken or unexpected file raises InputError naming the file, so the import stops before anything
 is written and the store keeps its previous data.
 """
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.sources.fetch import cbs_odata, leefbaarometer, pdok
+from gebiedsatlas.sources.fetch import cbs_odata, leefbaarometer, pdok, politie
 from gebiedsatlas.sources.records import SourceBatch
 
 
@@ -45,6 +46,15 @@ def cached_sources(cache_dir: Path, report: CacheReport | None = None):
                     f"CBS {year}: {len(mapping.columns)} kolommen gekoppeld, {len(mapping.unmapped)} zonder "
                     f"indicator, {len(mapping.ambiguous)} niet eenduidig (zie `gebiedsatlas fetch cbs "
                     f"--catalogue`)")
+        years = politie.cached_years(cache_dir)
+        if years:
+            batch = politie.read_crime_cache(cache_dir, catalogue, province_of)
+            batches.append(batch)
+            report.read.append(f"Politie {politie.TABLE_ID} ({', '.join(map(str, years))}): "
+                               f"{len(batch.areas)} gebieden, {len(batch.observations)} waarden")
+            provisional = politie.provisional_years(cache_dir)
+            if provisional:
+                report.notes.append(f"Politie: de cijfers over {', '.join(map(str, provisional))} zijn voorlopig")
         for year in pdok.cached_years(cache_dir):
             batch = pdok.read_boundaries_cache(cache_dir, year)
             batch.source = pdok.source_info(cache_dir, year)

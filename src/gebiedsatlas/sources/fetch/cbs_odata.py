@@ -38,6 +38,7 @@ from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import Catalogue, SourceInfo
 from gebiedsatlas.sources.fetch.cache import Fetcher, read_json, read_meta
 from gebiedsatlas.sources.fetch.odata import (  # the OData v3 machinery shared with other tables
+    KEY_SUFFIX,
     ODATA_PAGE,  # noqa: F401  (re-exported: the page check of this connector)
     REGION_KEY,
     ODataTable,
@@ -51,13 +52,13 @@ from gebiedsatlas.sources.fetch.odata import (  # the OData v3 machinery shared 
     region_filter,
     rows,
     scope_name,
+    stable_key,
 )
 from gebiedsatlas.sources.records import ObservationRecord, SourceBatch
 from gebiedsatlas.sources.values import parse_value
 
 SOURCE = "CBS open data"
 TABLES_PATH = Path(__file__).resolve().parent.parent / "cbs_tables.yaml"
-_SUFFIX = re.compile(r"_\d+$")
 
 
 @dataclass(frozen=True)
@@ -89,11 +90,6 @@ def kwb_table(year: int) -> KwbTable:
 
 def source_id_for(year: int) -> str:
     return f"cbs-kwb-{year}"
-
-
-def stable_key(key: str) -> str:
-    """A CBS column key without its per-edition number: ``AantalInwoners_5`` -> ``AantalInwoners``."""
-    return _SUFFIX.sub("", key.strip())
 
 
 # --- fetching ------------------------------------------------------------------------------------
@@ -137,7 +133,7 @@ def map_columns(catalogue: Catalogue, year: int, keys: list[str]) -> ColumnMappi
     by_stable: dict[str, set[str]] = defaultdict(set)
     for ind in catalogue.indicators.values():
         for col in ind.columns:
-            if col.source.startswith("cbs-kwb-") and _SUFFIX.search(col.column):
+            if col.source.startswith("cbs-kwb-") and KEY_SUFFIX.search(col.column):
                 by_stable[stable_key(col.column)].add(ind.id)
     edition_counts = Counter(stable_key(k) for k in keys)
     columns, unmapped, ambiguous = {}, [], []

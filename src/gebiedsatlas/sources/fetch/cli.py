@@ -1,4 +1,4 @@
-"""``gebiedsatlas fetch cbs|pdok|leefbaarometer``: download published sources into the local cache.
+"""``gebiedsatlas fetch cbs|politie|pdok|leefbaarometer``: download published sources into the local cache.
 
 Fetching never changes the store; ``gebiedsatlas import --cache`` loads what was fetched. Run a fetch
 again after an interruption: pages already downloaded are kept and not fetched again.
@@ -17,7 +17,7 @@ from gebiedsatlas.config import Settings
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.sources.fetch.cache import Fetcher, FetchError, default_cache_dir
 
-fetch_app = typer.Typer(help="Haal actuele gegevens op bij CBS, PDOK en de Leefbaarometer (naar de cache).",
+fetch_app = typer.Typer(help="Haal actuele gegevens op bij CBS, de politie, PDOK en de Leefbaarometer (naar de cache).",
                         no_args_is_help=True)
 console = Console()
 
@@ -107,6 +107,17 @@ def fetch_cbs(year: YearOption = None, level: LevelOption = None, gemeente: Geme
             table = cbs_odata.kwb_table(y)
             path = fetcher.cache_dir / "cbs" / table.table_id / "DataProperties.json"
             typer.echo(cbs_odata.propose_catalogue(load_catalogue(), y, path))  # plain: YAML must not wrap
+
+
+@fetch_app.command("politie")
+def fetch_politie(year: YearOption = None, level: LevelOption = None, gemeente: GemeenteOption = None,
+                  area_set: AreaSetOption = None, cache_dir: CacheOption = None) -> None:
+    """Geregistreerde misdrijven per gemeente, wijk en buurt (politie, via CBS), standaard het laatste jaar."""
+    from gebiedsatlas.sources.fetch import politie
+
+    limit = gemeenten_of(gemeente, area_set)
+    chosen = _level(level)
+    _run(cache_dir, lambda f: politie.fetch_crime(f, year or None, limit, chosen))
 
 
 @fetch_app.command("pdok")

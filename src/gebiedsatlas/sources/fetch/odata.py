@@ -17,6 +17,7 @@ instance) from ``dataderden.cbs.nl``, with the same OData v3 interface:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -37,6 +38,12 @@ from gebiedsatlas.sources.records import AreaRecord, SourceBatch
 ODATA_PAGE = validate_json(("value",))
 REGION_KEY = "WijkenEnBuurten"
 LEVEL_PREFIX = {"gemeente": "GM", "wijk": "WK", "buurt": "BU"}
+KEY_SUFFIX = re.compile(r"_\d+$")
+
+
+def stable_key(key: str) -> str:
+    """A CBS column key without its per-table number: ``AantalInwoners_5`` -> ``AantalInwoners``."""
+    return KEY_SUFFIX.sub("", key.strip())
 
 
 @dataclass(frozen=True)
