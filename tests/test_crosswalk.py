@@ -204,9 +204,14 @@ def test_crosswalk_from_the_store_and_the_api(fresh_db_url, monkeypatch):
         body = response.json()
     assert body["boundary_year"] == 2024
     by_key = {(v["area_code"], v["period"]): v for v in body["values"]}
-    converted = by_key[("WK003401", 2022)]
+    # WK003406 lost 16% of its inhabitants to WK003405: its 2022 figure is converted.
+    converted = by_key[("WK003406", 2022)]
     assert converted["status"] == "converted" and converted["status_label"] == "omgerekend"
     assert "omgerekend naar grenzen 2024" in converted["method"] and "overlap" in converted["method"]
+    # WK003401 did not change: its published 2022 figure stands, with a note.
+    same = by_key[("WK003401", 2022)]
+    assert (same["status"], same["value"]) == ("observed", 1635)
+    assert same["method"] == "gebied ongewijzigd tussen de indelingen van 2022 en 2024"
     assert by_key[("WK003401", 2024)]["status"] == "observed"  # already on 2024 boundaries
     total_2022 = sum(v["value"] for (c, p), v in by_key.items() if p == 2022 and v["value"] is not None)
     assert total_2022 == pytest.approx(217_790)

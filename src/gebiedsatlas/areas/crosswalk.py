@@ -24,8 +24,8 @@ own aggregation rule (``indicators/aggregate.py``), never by averaging rates. No
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 from sqlalchemy import and_, delete, insert, or_, select
@@ -35,6 +35,9 @@ from gebiedsatlas.indicators.aggregate import aggregate_groups, nearest_period
 from gebiedsatlas.indicators.catalogue import AggregationMethod, Catalogue
 from gebiedsatlas.sources.values import Status
 from gebiedsatlas.store.models import AreaCrosswalk
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 RD = "EPSG:28992"
 SLIVER_SHARE = 0.01
@@ -57,6 +60,8 @@ class Method(StrEnum):
 def _shares(from_areas: gpd.GeoDataFrame, to_areas: gpd.GeoDataFrame,
             population: gpd.GeoDataFrame | None) -> pd.DataFrame:
     """(from_code, to_code, share, method) before cleaning, for one direction."""
+    import geopandas as gpd
+
     a = from_areas[["code", "geometry"]].to_crs(RD)
     b = to_areas[["code", "geometry"]].to_crs(RD)
     overlay = gpd.overlay(a.rename(columns={"code": "from_code"}), b.rename(columns={"code": "to_code"}),
@@ -111,10 +116,18 @@ def build_crosswalk(from_areas: gpd.GeoDataFrame, to_areas: gpd.GeoDataFrame, fr
 
 
 def store_crosswalk(session: Session, rows: pd.DataFrame) -> int:
-    """Replace the stored crosswalk of every (from_year, to_year) pair in ``rows`` by ``rows``."""
-    pairs = rows[["from_year", "to_year"]].drop_duplicates().itertuples(index=False)
+    """Replace the stored crosswalk of every (from_year, to_year, level) in ``rows`` by ``rows``.
+
+    The level is the code prefix (``GM``, ``WK``, ``BU``): a wijk crosswalk leaves the buurt crosswalk
+    of the same years alone.
+    """
+    if rows.empty:
+        return 0
+    keys = (rows.assign(prefix=rows["from_code"].str[:2])[["from_year", "to_year", "prefix"]]
+            .drop_duplicates().itertuples(index=False))
     session.execute(delete(AreaCrosswalk).where(or_(*[
-        and_(AreaCrosswalk.from_year == int(f), AreaCrosswalk.to_year == int(t)) for f, t in pairs])))
+        and_(AreaCrosswalk.from_year == int(f), AreaCrosswalk.to_year == int(t),
+             AreaCrosswalk.from_code.like(f"{prefix}%")) for f, t, prefix in keys])))
     records = [{"from_code": r.from_code, "from_year": int(r.from_year), "to_code": r.to_code,
                 "to_year": int(r.to_year), "weight": float(r.weight), "method": r.method}
                for r in rows.itertuples(index=False)]
@@ -140,61 +153,78 @@ def _valued(values: pd.DataFrame) -> pd.DataFrame:
     return values.assign(value=values["value"].where(ok))
 
 
+CONVERTED_COLUMNS = ["area_code", "indicator_id", "period", "value", "status", "source_id", "boundary_year",
+                     "method"]
+
+
+def lookup_values(table: pd.Series, indicator_id: str, codes: np.ndarray, periods: np.ndarray) -> np.ndarray:
+    """Values of ``table`` (indexed by indicator, area, period) for these areas and periods (NaN if absent)."""
+    keys = pd.MultiIndex.from_arrays([np.full(len(codes), indicator_id, dtype=object), codes, periods])
+    return table.reindex(keys).to_numpy(dtype=float)
+
+
 def convert_values(values: pd.DataFrame, forward: pd.DataFrame, backward: pd.DataFrame,
-                   catalogue: Catalogue, indicator_ids: list[str]) -> pd.DataFrame:
+                   catalogue: Catalogue, indicator_ids: list[str],
+                   periods: list[int] | None = None) -> pd.DataFrame:
     """Values of ``indicator_ids`` on the from boundaries, expressed on the to boundaries.
 
     ``values`` are long-form observations on the from boundaries (``area_code, indicator_id, period,
     value, status, source_id``), including the inputs the rules need (weights, numerators,
-    denominators). ``forward``/``backward`` are the crosswalk rows from->to and to->from. Returns one
-    row per to-area, indicator and period with status ``converted`` (or ``missing`` with the reason).
+    denominators) in any period (the nearest one is used). ``forward``/``backward`` are the crosswalk
+    rows from->to and to->from. Returns one row per to-area, indicator and period (of ``periods``, or
+    all) with status ``converted`` (or ``missing`` with the reason).
     """
     if forward.empty or values.empty:
-        return pd.DataFrame(columns=["area_code", "indicator_id", "period", "value", "status",
-                                     "source_id", "boundary_year", "method"])
+        return pd.DataFrame(columns=CONVERTED_COLUMNS)
     from_year, to_year = int(forward["from_year"].iloc[0]), int(forward["to_year"].iloc[0])
-    values = _valued(values)
-    series = {k: f.set_index("area_code")["value"] for k, f in values.groupby(["indicator_id", "period"])}
-    periods_of = {i: sorted(set(f["period"])) for i, f in values.groupby("indicator_id")}
+    values = _valued(values).drop_duplicates(["indicator_id", "area_code", "period"])
+    table = values.set_index(["indicator_id", "area_code", "period"])["value"]
+    periods_of = {i: sorted(set(f)) for i, f in values.groupby("indicator_id")["period"]}
     cover = backward.rename(columns={"from_code": "to_code", "to_code": "from_code", "weight": "cover"})[
         ["from_code", "to_code", "cover"]]
-    links = (forward.rename(columns={"weight": "share"})
+    links = (forward.rename(columns={"weight": "share"})[["from_code", "to_code", "share"]]
              .merge(cover, on=["from_code", "to_code"], how="left").fillna({"cover": 0.0}))
     out = []
     for indicator_id in indicator_ids:
         rule = catalogue[indicator_id].aggregation
-        for period in periods_of.get(indicator_id, []):
-            frame = links.assign(group=links["to_code"])
-            value = frame["from_code"].map(series[(indicator_id, period)])
-            if rule.method is AggregationMethod.SUM:
-                frame["value"] = value * frame["share"]
-            else:
-                frame["value"] = value
-            for role in ("weight", "numerator", "denominator"):
-                input_id = getattr(rule, role)
-                if input_id:
-                    at = nearest_period(periods_of.get(input_id, []), period)
-                    inputs = frame["from_code"].map(series.get((input_id, at), pd.Series(dtype=float)))
-                    frame[role] = inputs * frame["share"]  # apportioned count
-            carry = rule.method is AggregationMethod.NONE
-            result = _carry_whole(frame) if carry else aggregate_groups(rule, frame)
-            has_value = frame.assign(has=value.notna())
-            overlap = has_value[has_value["has"]].groupby("to_code")["cover"].sum()
-            sources = frame.assign(v=value).dropna(subset=["v"]).groupby("to_code")["from_code"].size()
-            for row in result.itertuples(index=False):
-                share = float(overlap.get(row.group, 0.0))
-                ok = not pd.isna(row.value)
-                method = (f"omgerekend naar grenzen {to_year}: {_describe(rule)}, "
-                          f"{int(sources.get(row.group, 0))} gebied(en) van {from_year}, overlap {share:.0%}")
-                out.append({
-                    "area_code": row.group, "indicator_id": indicator_id, "period": period,
-                    "value": float(row.value) if ok else np.nan,
-                    "status": Status.CONVERTED.value if ok else Status.MISSING.value,
-                    "source_id": None, "boundary_year": to_year,
-                    "method": method if ok else f"{method}; {row.reason}",
-                })
-    frame = pd.DataFrame(out)
-    return frame
+        wanted = [p for p in periods_of.get(indicator_id, []) if periods is None or p in periods]
+        if not wanted:
+            continue
+        # Every link in every period at once; a group is one to-area in one period.
+        frame = links.merge(pd.DataFrame({"period": wanted}), how="cross")
+        codes, when = frame["from_code"].to_numpy(dtype=object), frame["period"].to_numpy()
+        frame["group"] = frame["to_code"] + "@" + frame["period"].astype(str)
+        value = lookup_values(table, indicator_id, codes, when)
+        frame["value"] = value * frame["share"].to_numpy() if rule.method is AggregationMethod.SUM else value
+        for role in ("weight", "numerator", "denominator"):
+            input_id = getattr(rule, role)
+            if input_id:
+                nearest = {p: nearest_period(periods_of.get(input_id, []), p) for p in wanted}
+                at = frame["period"].map(nearest).fillna(-1).astype(int).to_numpy()
+                frame[role] = lookup_values(table, input_id, codes, at) * frame["share"].to_numpy()  # apportioned
+        carry = rule.method is AggregationMethod.NONE
+        result = _carry_whole(frame) if carry else aggregate_groups(rule, frame)
+        has = pd.Series(~np.isnan(value), index=frame.index)
+        overlap = frame["cover"].where(has, 0.0).groupby(frame["group"]).sum()
+        sources = has.groupby(frame["group"]).sum()
+        share = result["group"].map(overlap).fillna(0.0).to_numpy()
+        count = result["group"].map(sources).fillna(0).astype(int).to_numpy()
+        ok = result["value"].notna().to_numpy()
+        describe = _describe(rule)
+        methods = [f"omgerekend naar grenzen {to_year}: {describe}, {n} gebied(en) van {from_year}, overlap {s:.0%}"
+                   + ("" if good else f"; {reason}")
+                   for n, s, good, reason in zip(count, share, ok, result["reason"], strict=True)]
+        split = result["group"].str.rsplit("@", n=1, expand=True)
+        out.append(pd.DataFrame({
+            "area_code": split[0].to_numpy(), "indicator_id": indicator_id,
+            "period": split[1].astype(int).to_numpy(),
+            "value": np.where(ok, result["value"].to_numpy(dtype=float), np.nan),
+            "status": np.where(ok, Status.CONVERTED.value, Status.MISSING.value),
+            "source_id": None, "boundary_year": to_year, "method": methods,
+        }))
+    if not out:
+        return pd.DataFrame(columns=CONVERTED_COLUMNS)
+    return pd.concat(out, ignore_index=True)[CONVERTED_COLUMNS]
 
 
 def _describe(rule) -> str:
@@ -209,16 +239,30 @@ def _describe(rule) -> str:
 
 def _carry_whole(frame: pd.DataFrame) -> pd.DataFrame:
     """Rule ``none``: a value moves only when the to-area is one whole from-area (unchanged/recoded)."""
-    groups = frame.groupby("group")
-    whole = groups.apply(lambda g: len(g) == 1 and g["share"].iloc[0] == 1.0
-                         and g["cover"].iloc[0] >= UNCHANGED_SHARE, include_groups=False)
-    first = groups["value"].first()
+    groups = frame.groupby("group", sort=False)
+    summary = groups.agg(members=("share", "size"), share=("share", "first"), cover=("cover", "first"),
+                         value=("value", "first"))
+    whole = (summary["members"] == 1) & (summary["share"] == 1.0) & (summary["cover"] >= UNCHANGED_SHARE)
     return pd.DataFrame({
-        "group": first.index,
-        "value": np.where(whole.reindex(first.index).fillna(False), first.values, np.nan),
-        "members": groups.size().values, "used": groups.size().values, "coverage": 1.0,
+        "group": summary.index,
+        "value": summary["value"].where(whole).to_numpy(dtype=float),
+        "members": summary["members"].to_numpy(), "used": summary["members"].to_numpy(), "coverage": 1.0,
         "reason": "niet om te rekenen: deze indicator is niet op te tellen en het gebied is veranderd",
     })
+
+
+def unchanged_targets(forward: pd.DataFrame, backward: pd.DataFrame) -> set[str]:
+    """To-areas that are the same area as in the from year: one incoming link, ``unchanged`` both ways.
+
+    Their values move as published (the crosswalk found at least ``UNCHANGED_SHARE`` of the area in
+    either direction); every other to-area needs a conversion.
+    """
+    incoming = forward.groupby("to_code")["from_code"].size()
+    single = forward[forward["to_code"].map(incoming) == 1]
+    same = set(single.loc[(single["method"] == Method.UNCHANGED.value)
+                          & (single["from_code"] == single["to_code"]), "to_code"])
+    back = backward[(backward["method"] == Method.UNCHANGED.value) & (backward["from_code"] == backward["to_code"])]
+    return same & set(back["from_code"])
 
 
 # --- geometry and population from the store ---------------------------------------------------------
@@ -231,24 +275,25 @@ def areas_from_store(session: Session, level: str, year: int,
     """Boundaries of one level and boundary year from the store, in RD New.
 
     The RD copy is used where the source had one, else the (simplified) WGS84 geometry is projected.
-    Wijken of a year without wijk boundaries are dissolved from that year's buurten.
+    Wijken and gemeenten of a year without their own boundaries are dissolved from that year's buurten.
     """
     import json
 
+    import geopandas as gpd
     from shapely.geometry import shape
 
     from gebiedsatlas.store.models import AreaGeometry
 
+    prefix = _PREFIX[level]
+    where = AreaGeometry.area_code.like(f"{prefix}%")
+    if gemeenten and len(gemeenten) <= 50:  # read only their rows (a national year is 10-100 MB of GeoJSON)
+        where = or_(*[AreaGeometry.area_code.like(f"{prefix}{g[2:6]}%") for g in sorted(gemeenten)])
     rows = session.execute(select(AreaGeometry.area_code, AreaGeometry.geojson, AreaGeometry.geojson_rd).where(
-        AreaGeometry.boundary_year == year, AreaGeometry.area_code.like(f"{_PREFIX[level]}%"))).all()
+        AreaGeometry.boundary_year == year, where)).all()
     if gemeenten:
         rows = [r for r in rows if f"GM{r.area_code[2:6]}" in gemeenten]
-    if not rows and level == "wijk":
-        buurten = areas_from_store(session, "buurt", year, gemeenten)
-        if buurten.empty:
-            return buurten
-        buurten["code"] = "WK" + buurten["code"].str[2:8]
-        return buurten.dissolve("code").reset_index()[["code", "geometry"]]
+    if not rows and level in ("wijk", "gemeente"):
+        return dissolve_buurten(areas_from_store(session, "buurt", year, gemeenten), level)
     rd = [(r.area_code, shape(json.loads(r.geojson_rd))) for r in rows if r.geojson_rd]
     wgs = [(r.area_code, shape(json.loads(r.geojson))) for r in rows if not r.geojson_rd]
     parts = []
@@ -264,12 +309,26 @@ def areas_from_store(session: Session, level: str, year: int,
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=RD)
 
 
+def dissolve_buurten(buurten: gpd.GeoDataFrame, level: str) -> gpd.GeoDataFrame:
+    """Wijken (``WKggggww``) or gemeenten (``GMgggg``) as the union of their buurten (``BUggggwwbb``)."""
+    if buurten.empty:
+        return buurten
+    digits = 8 if level == "wijk" else 6
+    buurten = buurten.assign(code=_PREFIX[level] + buurten["code"].str[2:digits])
+    return buurten.dissolve("code").reset_index()[["code", "geometry"]]
+
+
 def population_from_store(session: Session, year: int, gemeenten: set[str] | None = None,
-                          indicator_id: str = "inwoners") -> gpd.GeoDataFrame:
-    """Buurten of ``year`` with their inhabitants (nearest period), as the finer weighting source."""
+                          indicator_id: str = "inwoners", buurten: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """Buurten of ``year`` with their inhabitants (nearest period), as the finer weighting source.
+
+    ``buurten`` are the buurt boundaries of ``year`` when the caller has them already.
+    """
+    import geopandas as gpd
+
     from gebiedsatlas.store.models import Observation
 
-    buurten = areas_from_store(session, "buurt", year, gemeenten)
+    buurten = areas_from_store(session, "buurt", year, gemeenten) if buurten is None else buurten.copy()
     periods = sorted(session.scalars(select(Observation.period).where(
         Observation.indicator_id == indicator_id, Observation.area_code.like("BU%")).distinct()))
     at = nearest_period(periods, year)
@@ -280,3 +339,80 @@ def population_from_store(session: Session, year: int, gemeenten: set[str] | Non
         Observation.area_code.like("BU%"))).all())
     buurten["population"] = buurten["code"].map(counts).fillna(0.0)
     return buurten
+
+
+# --- the crosswalks an import can build ---------------------------------------------------------------
+
+def _gemeente_of(code: str) -> str:
+    return f"GM{code[2:6]}"
+
+
+def build_import_crosswalks(session: Session) -> dict[str, list[dict]]:
+    """Build and store every crosswalk the stored boundaries allow; returns what was built per level.
+
+    For gemeenten, wijken and buurten, the latest boundary year with boundaries of that level (its own,
+    or for wijken and gemeenten dissolved from that year's buurten) is the target: every earlier
+    boundary year with boundaries gets a crosswalk to it (stored in both directions), limited to the
+    gemeenten that have boundaries in both years and weighted by the target year's buurt inhabitants
+    where known (else by area). On the bundled data: the wijken and gemeenten of the seven New Towns,
+    2022 <-> 2024.
+
+    Meant to run inside the import's transaction, after the boundaries and values are written, so that
+    trends are harmonised without a separate ``gebiedsatlas crosswalk`` step. Rebuilding replaces the
+    crosswalks of the same levels and years (idempotent).
+    """
+    from gebiedsatlas.store.models import AreaGeometry
+
+    stored = session.execute(select(AreaGeometry.area_code, AreaGeometry.boundary_year).where(or_(
+        *[AreaGeometry.area_code.like(f"{p}%") for p in _PREFIX.values()]))).all()
+    own: dict[tuple[str, int], set[str]] = {}
+    for code, year in stored:
+        own.setdefault((code[:2], int(year)), set()).add(_gemeente_of(code))
+    buurt_years = {y for p, y in own if p == "BU"}
+    loaded: dict[tuple[str, int, frozenset[str]], gpd.GeoDataFrame] = {}
+    people: dict[tuple[int, frozenset[str]], gpd.GeoDataFrame | None] = {}
+
+    def covered(level: str, year: int) -> set[str]:
+        """Gemeenten with boundaries of ``level`` in ``year`` (own, else dissolvable from buurten)."""
+        prefix = _PREFIX[level]
+        if (prefix, year) in own:
+            return own[(prefix, year)]
+        return own.get(("BU", year), set()) if level != "buurt" else set()
+
+    def boundaries(level: str, year: int, gemeenten: set[str]) -> gpd.GeoDataFrame:
+        key = (level, year, frozenset(gemeenten))
+        if key not in loaded:
+            if level != "buurt" and (_PREFIX[level], year) not in own:
+                loaded[key] = dissolve_buurten(boundaries("buurt", year, gemeenten), level)
+            else:
+                loaded[key] = areas_from_store(session, level, year, gemeenten)
+        return loaded[key]
+
+    built: dict[str, list[dict]] = {}
+    for level in ("gemeente", "wijk", "buurt"):
+        years = sorted({y for p, y in own if p == _PREFIX[level]} | (buurt_years if level != "buurt" else set()))
+        if len(years) < 2:
+            continue
+        target = years[-1]
+        for year in years[:-1]:
+            gemeenten = covered(level, year) & covered(level, target)
+            if not gemeenten:
+                continue
+            before, after = boundaries(level, year, gemeenten), boundaries(level, target, gemeenten)
+            if before.empty or after.empty:
+                continue
+            if (target, frozenset(gemeenten)) not in people:
+                found = (population_from_store(session, target, gemeenten,
+                                               buurten=boundaries("buurt", target, gemeenten))
+                         if target in buurt_years else None)
+                people[(target, frozenset(gemeenten))] = found if found is not None and not found.empty else None
+            population = people[(target, frozenset(gemeenten))]
+            rows = build_crosswalk(before, after, year, target, population=population)
+            store_crosswalk(session, rows)
+            forward = rows[rows["from_year"] == year].drop_duplicates("from_code")
+            built.setdefault(level, []).append({
+                "from_year": year, "to_year": target, "gemeenten": len(gemeenten),
+                "areas": int(len(forward)), "methods": {str(m): int(n) for m, n in
+                                                         forward["method"].value_counts().items()},
+            })
+    return built
