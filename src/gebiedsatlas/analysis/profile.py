@@ -6,6 +6,13 @@ Nederland) with a better/worse mark that follows the indicator's direction, the 
 its siblings (same parent, same level), the trend series where more than one period exists, and the
 source, method and definition of the figure.
 
+Trends use one boundary year throughout: the area's latest division (``indicators/harmonise.py``).
+Values published on other boundaries are kept where the area did not change, converted through the
+stored crosswalk where it did (status ``converted``, "omgerekend"), and shown without a number where
+no crosswalk exists. Reference series are put on the same division (a gemeente like the area, an area
+set from its harmonised members; Nederland as a whole has no boundary changes). ``TrendBasis`` says so
+in words. Groups computed by a ``loader`` (e.g. similar areas) cannot be harmonised and get no trend.
+
 References are pluggable (``Reference``): pass your own list to ``build_profile`` to compare with,
 for example, an area set of the same type. Aggregates of area sets and Nederland are cached per
 import, because computing Nederland for the whole catalogue takes about a second.
@@ -33,9 +40,15 @@ from gebiedsatlas.indicators.catalogue import (
     SourceInfo,
     load_catalogue,
 )
+from gebiedsatlas.indicators.harmonise import (
+    harmonised_group_values,
+    harmonised_values,
+    is_unconvertible,
+    latest_boundary_year,
+)
 from gebiedsatlas.indicators.values import area_set_values, area_values, netherlands_values, observations
 from gebiedsatlas.sources.values import Status
-from gebiedsatlas.store.models import ImportRun
+from gebiedsatlas.store.models import AreaCrosswalk, ImportRun
 
 # Mark words: the text the interface shows next to a comparison (never colour alone).
 BETTER, WORSE, EQUAL = "beter", "slechter", "gelijk"
@@ -52,10 +65,23 @@ class Value:
     source_id: str | None = None
     method: str | None = None
     boundary_year: int | None = None
+    # In a trend: the boundary year the value was published on, when that is not ``boundary_year``.
+    from_year: int | None = None
 
     @property
     def has_value(self) -> bool:
-        return self.value is not None and self.status in (Status.OBSERVED.value, Status.DERIVED.value)
+        return self.value is not None and self.status in (Status.OBSERVED.value, Status.DERIVED.value,
+                                                          Status.CONVERTED.value)
+
+    @property
+    def converted(self) -> bool:
+        """Moved to other boundaries through the crosswalk ("omgerekend")."""
+        return self.status == Status.CONVERTED.value
+
+    @property
+    def unconvertible(self) -> bool:
+        """No number because its boundary year has no crosswalk to the trend's boundary year."""
+        return not self.has_value and is_unconvertible(self.method)
 
     @property
     def status_label(self) -> str:
@@ -65,9 +91,12 @@ class Value:
             return self.status
 
     def as_dict(self) -> dict:
-        return {"period": self.period, "value": self.value if self.has_value else None,
-                "status": self.status, "source_id": self.source_id, "method": self.method,
-                "boundary_year": self.boundary_year}
+        out = {"period": self.period, "value": self.value if self.has_value else None,
+               "status": self.status, "source_id": self.source_id, "method": self.method,
+               "boundary_year": self.boundary_year}
+        if self.from_year is not None:
+            out["published_boundary_year"] = self.from_year
+        return out
 
 
 @dataclass(frozen=True)
@@ -133,6 +162,61 @@ class TrendSeries:
 
 
 @dataclass(frozen=True)
+class TrendBasis:
+    """The one boundary year of a profile's trends, and what that took (said in words by ``note``)."""
+
+    boundary_year: int | None  # None: Nederland, whose outline does not change
+    converted: int = 0  # trend points converted through the crosswalk
+    kept: int = 0  # trend points published on other boundaries of an area that did not change
+    from_years: tuple[int, ...] = ()  # the other boundary years the trend points were published on
+    unconvertible_years: tuple[int, ...] = ()  # boundary years without a crosswalk (points without number)
+    left_out: tuple[str, ...] = ()  # references that cannot be harmonised and have no trend
+
+    @property
+    def note(self) -> str:
+        if self.boundary_year is None:
+            return ("Nederland als geheel heeft geen grenswijzigingen: de trends zijn de cijfers zoals ze "
+                    "gepubliceerd en berekend zijn.")
+        year = self.boundary_year
+        which = "eerdere" if all(y < year for y in self.from_years) else "andere"
+        text = f"Trends op de gebiedsindeling van {year}"
+        if self.converted:
+            text += (f"; waarden van {which} jaren zijn omgerekend waar de grenzen veranderden (gemarkeerd als "
+                     "‘omgerekend’).")
+        elif self.kept:
+            text += (f"; waarden van {which} jaren worden omgerekend waar de grenzen veranderden. Hier waren de "
+                     "grenzen gelijk: de cijfers staan er zoals gepubliceerd.")
+        elif not self.unconvertible_years:
+            text += ": alle cijfers zijn op deze indeling gepubliceerd."
+        else:
+            text += "."
+        if self.unconvertible_years:
+            years = " en ".join(map(str, self.unconvertible_years))
+            text += (f" Voor cijfers op de gebiedsindeling van {years} is er geen omrekentabel naar {year}: "
+                     "die staan als ‘geen gegevens’.")
+        if self.left_out:
+            text += (f" {' en '.join(self.left_out)} staan niet in de trends: die groep is niet om te rekenen "
+                     "naar één gebiedsindeling.")
+        return text
+
+    def as_dict(self) -> dict:
+        return {"boundary_year": self.boundary_year, "converted": self.converted,
+                "kept": self.kept, "from_years": list(self.from_years),
+                "unconvertible_years": list(self.unconvertible_years), "left_out": list(self.left_out),
+                "note": self.note}
+
+
+@dataclass(frozen=True)
+class TrendNote:
+    """Why some points of a trend series are converted or without a number."""
+
+    series: str
+    periods: tuple[int, ...]
+    converted: bool
+    method: str
+
+
+@dataclass(frozen=True)
 class Figure:
     """One indicator in the profile."""
 
@@ -142,6 +226,20 @@ class Figure:
     rank: SiblingRank | None
     trend: tuple[TrendSeries, ...]  # empty unless the area has more than one period
     source: SourceInfo | None
+
+    @property
+    def trend_notes(self) -> list[TrendNote]:
+        """Trend points that need a word (converted ones, ones without a crosswalk), one note per
+        series and method with the periods it applies to."""
+        notes: dict[tuple[str, bool, str | None], list[int]] = {}
+        labels = {}
+        for series in self.trend:
+            labels[series.key] = series.label
+            for p in series.points:
+                if p.converted or p.unconvertible:
+                    notes.setdefault((series.key, p.converted, p.method), []).append(p.period)
+        return [TrendNote(labels[key], tuple(periods), converted, method or "")
+                for (key, converted, method), periods in notes.items()]
 
     def as_dict(self) -> dict:
         ind = self.indicator
@@ -181,6 +279,7 @@ class AreaProfile:
     themes: tuple[ThemeSection, ...]
     children: tuple[ChildArea, ...]
     sibling_count: int
+    trend_basis: TrendBasis | None = None  # None when the profile has no trends
 
     @property
     def figures(self) -> list[Figure]:
@@ -207,12 +306,15 @@ class AreaProfile:
             "children": [{**c.area.as_dict(), "inwoners": c.inwoners.as_dict() if c.inwoners else None}
                          for c in self.children],
             "sibling_count": self.sibling_count,
+            "trend_basis": self.trend_basis.as_dict() if self.trend_basis else None,
             "attribution": "; ".join(sorted({s.attribution for s in self.sources})),
         }
 
     def rows(self) -> list[dict]:
         """Everything on the profile as long-form rows (for CSV): the area's values in every
-        period shown, each reference's values with the comparison mark, ranks, and child areas."""
+        period shown (on the trends' boundary year, ``grenzen``), each reference's values with the
+        comparison mark, ranks, and child areas. Where the latest published figure differs from its
+        trend point (converted to other boundaries), it is given too, on its own boundaries."""
         rows: list[dict] = []
         area = self.area
         for theme in self.themes:
@@ -227,15 +329,21 @@ class AreaProfile:
                         _base: dict = base) -> None:
                     rows.append({**_base, "gebied_code": code, "gebied_naam": name, "rol": role,
                                  "periode": value.period, "waarde": value.value if value.has_value else None,
-                                 "status": value.status, "methode": value.method, **(extra or {})})
+                                 "status": value.status, "methode": value.method,
+                                 "grenzen": value.boundary_year, **(extra or {})})
 
                 area_points = series["area"].points if "area" in series else (
                     (fig.current,) if fig.current else ())
+                rank = {"rang": fig.rank.rank, "rang_van": fig.rank.of} if fig.rank else {}
+                current = fig.current
+                as_published = current is not None and any(
+                    p.period == current.period and (p.value, p.status) == (current.value, current.status)
+                    for p in area_points)
                 for point in area_points:
-                    extra = {}
-                    if fig.current and point.period == fig.current.period and fig.rank:
-                        extra = {"rang": fig.rank.rank, "rang_van": fig.rank.of}
-                    add(area.code, area.name, "gebied", point, extra)
+                    at_current = current is not None and point.period == current.period
+                    add(area.code, area.name, "gebied", point, rank if at_current and as_published else None)
+                if current is not None and not as_published:
+                    add(area.code, area.name, "gebied (laatst gepubliceerd)", current, rank)
                 for comp in fig.references:
                     ref = comp.reference
                     points = series[ref.key].points if ref.key in series else (
@@ -258,7 +366,7 @@ class AreaProfile:
 
 
 PROFILE_COLUMNS = ["thema", "indicator_id", "indicator", "eenheid", "richting", "gebied_code", "gebied_naam",
-                   "rol", "periode", "waarde", "status", "methode", "vergelijking", "rang", "rang_van"]
+                   "rol", "periode", "waarde", "status", "methode", "vergelijking", "rang", "rang_van", "grenzen"]
 
 
 # --- references ------------------------------------------------------------------------------------
@@ -282,8 +390,13 @@ _cache: dict[tuple, pd.DataFrame] = {}
 _cache_lock = threading.Lock()
 
 
-def _version(session: Session) -> tuple[str, int | None]:
-    return str(session.get_bind().url), session.scalar(select(func.max(ImportRun.id)))
+def _version(session: Session) -> tuple[str, tuple]:
+    """What cached profiles depend on: the store, its last import and its crosswalk (which
+    ``gebiedsatlas crosswalk`` can rebuild between imports)."""
+    imported = select(func.max(ImportRun.id)).scalar_subquery()
+    walk = select(func.count(), func.sum(AreaCrosswalk.weight)).select_from(AreaCrosswalk)
+    row = session.execute(walk.add_columns(imported)).one()
+    return str(session.get_bind().url), (row[2], row[0], row[1])
 
 
 def reference_values(session: Session, reference: Reference, catalogue: Catalogue | None = None) -> pd.DataFrame:
@@ -310,6 +423,33 @@ def reference_values(session: Session, reference: Reference, catalogue: Catalogu
     return frame
 
 
+def reference_trend_values(session: Session, reference: Reference, boundary_year: int | None,
+                           catalogue: Catalogue | None = None) -> pd.DataFrame | None:
+    """A reference's values on the boundaries of ``boundary_year``, for trends; None when the
+    reference cannot be put on one division (a group built by a ``loader``)."""
+    catalogue = catalogue or load_catalogue()
+    if reference.loader is not None:
+        return None
+    if boundary_year is None or reference.code == NETHERLANDS_CODE:
+        # Nederland as a whole: the same outline on every division.
+        frame = reference_values(session, reference, catalogue)
+        return frame if boundary_year is None else frame.assign(boundary_year=boundary_year)
+    ids = list(catalogue.indicators)
+    if reference.kind == "area":
+        return harmonised_values(session, [reference.code], ids, boundary_year, catalogue=catalogue)
+    index = area_index(session)
+    if reference.code not in index.sets:
+        return None
+    key = (*_version(session), "harmonised", reference.code, boundary_year)
+    cached = _cache.get(key)
+    if cached is None:
+        cached = harmonised_group_values(session, reference.code, sorted(index.sets[reference.code].members), ids,
+                                         boundary_year, catalogue)
+        with _cache_lock:
+            _cache[key] = cached
+    return cached
+
+
 # --- values -> objects -----------------------------------------------------------------------------
 
 def _to_value(row) -> Value:
@@ -317,9 +457,11 @@ def _to_value(row) -> Value:
     number = None if raw is None or (isinstance(raw, float) and math.isnan(raw)) else float(raw)
     method = row.method if isinstance(row.method, str) else None
     boundary = None if pd.isna(row.boundary_year) else int(row.boundary_year)
+    origin = getattr(row, "from_year", None)
+    origin = None if origin is None or pd.isna(origin) or int(origin) == boundary else int(origin)
     return Value(period=int(row.period), value=number, status=str(row.status),
                  source_id=row.source_id if isinstance(row.source_id, str) else None,
-                 method=method, boundary_year=boundary)
+                 method=method, boundary_year=boundary, from_year=origin)
 
 
 def values_by_indicator(frame: pd.DataFrame, code: str | None = None) -> dict[str, dict[int, Value]]:
@@ -411,6 +553,17 @@ def _build(session: Session, index: AreaIndex, code: str, references: Sequence[R
         own = area_values(session, [code], wanted)
     own_values = values_by_indicator(own, code)
     ref_values = {r.key: values_by_indicator(reference_values(session, r, catalogue)) for r in refs}
+    # Trends: everything on the area's latest division (Nederland has no boundary changes).
+    boundary_year = None if code == NETHERLANDS_CODE else latest_boundary_year(own)
+    if boundary_year is None:
+        trend_own = own_values
+    else:
+        trend_own = values_by_indicator(
+            harmonised_values(session, [code], wanted, boundary_year, catalogue=catalogue), code)
+    ref_trends: dict[str, dict[str, dict[int, Value]] | None] = {}
+    for ref in refs:
+        frame = reference_trend_values(session, ref, boundary_year, catalogue)
+        ref_trends[ref.key] = None if frame is None else values_by_indicator(frame)
 
     siblings = siblings_of(index, code)
     sibling_values = _sibling_values(session, siblings, own_values) if len(siblings) > 1 else None
@@ -423,7 +576,7 @@ def _build(session: Session, index: AreaIndex, code: str, references: Sequence[R
             if ind.id not in wanted:
                 continue
             figures.append(_figure(ind, area, own_values.get(ind.id, {}), refs, ref_values, sibling_values,
-                                   parent, catalogue))
+                                   parent, catalogue, trend_own.get(ind.id, {}), ref_trends))
         if figures:
             themes.append(ThemeSection(theme_id, catalogue.themes[theme_id], tuple(figures)))
 
@@ -434,7 +587,21 @@ def _build(session: Session, index: AreaIndex, code: str, references: Sequence[R
         themes=tuple(themes),
         children=tuple(_children(session, index, code)),
         sibling_count=len(siblings),
+        trend_basis=_trend_basis(boundary_year, [f for t in themes for f in t.figures], refs, ref_trends),
     )
+
+
+def _trend_basis(boundary_year: int | None, figures: list[Figure], refs: list[Reference],
+                 ref_trends: dict[str, dict | None]) -> TrendBasis | None:
+    points = [p for f in figures for s in f.trend for p in s.points]
+    if not points:
+        return None
+    unconvertible = sorted({p.from_year for p in points if p.unconvertible and p.from_year is not None})
+    left_out = tuple(r.label for r in refs if ref_trends.get(r.key) is None)
+    return TrendBasis(boundary_year, converted=sum(p.converted for p in points),
+                      kept=sum(p.has_value and not p.converted and p.from_year is not None for p in points),
+                      from_years=tuple(sorted({p.from_year for p in points if p.from_year is not None})),
+                      unconvertible_years=tuple(unconvertible), left_out=left_out)
 
 
 def _sibling_values(session: Session, siblings: list[str],
@@ -450,7 +617,8 @@ def _sibling_values(session: Session, siblings: list[str],
 def _figure(ind: IndicatorDef, area: AreaInfo, own: dict[int, Value], refs: list[Reference],
             ref_values: dict[str, dict[str, dict[int, Value]]],
             sibling_values: dict[tuple[str, int], list[float]] | None,
-            parent: AreaInfo | None, catalogue: Catalogue) -> Figure:
+            parent: AreaInfo | None, catalogue: Catalogue, trend_own: dict[int, Value],
+            ref_trends: dict[str, dict[str, dict[int, Value]] | None]) -> Figure:
     periods = sorted(own)
     current = own[periods[-1]] if periods else None
     # Counts (sum-aggregated: inhabitants, dwellings, hectares) grow with the size of an area:
@@ -478,12 +646,17 @@ def _figure(ind: IndicatorDef, area: AreaInfo, own: dict[int, Value], refs: list
                 period=current.period, level=area.level, parent_code=parent.code, parent_name=parent.name,
                 basis="highest" if ind.direction is Direction.NEUTRAL else "best")
 
+    # The trend: the area's values on one division (``trend_own``), references on the same one.
     trend: tuple[TrendSeries, ...] = ()
-    if len(periods) > 1:
-        series = [TrendSeries("area", area.name, area.code, tuple(own[p] for p in periods))]
+    trend_periods = sorted(trend_own)
+    if len(trend_periods) > 1:
+        series = [TrendSeries("area", area.name, area.code, tuple(trend_own[p] for p in trend_periods))]
         for ref in refs if comparable else ():
-            by_period = ref_values[ref.key].get(ind.id, {})
-            points = tuple(by_period[p] for p in periods if p in by_period)
+            harmonised = ref_trends.get(ref.key)
+            if harmonised is None:
+                continue
+            by_period = harmonised.get(ind.id, {})
+            points = tuple(by_period[p] for p in trend_periods if p in by_period)
             if any(p.has_value for p in points):
                 series.append(TrendSeries(ref.key, ref.label, ref.code, points))
         trend = tuple(series)

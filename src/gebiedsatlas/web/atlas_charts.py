@@ -31,25 +31,59 @@ def axis_title(ind: IndicatorDef) -> str:
     return ind.label if ind.unit in ("aantal", "score") else f"{ind.label} ({ind.unit})"
 
 
-def trend_spec(figure: Figure) -> dict:
-    """A line chart of the area and its references over all periods of the area."""
+CONVERTED = "omgerekend"
+PUBLISHED = "gepubliceerd of afgeleid"
+
+
+def trend_spec(figure: Figure, boundary_year: int | None = None) -> dict:
+    """A line chart of the area and its references over all periods of the area.
+
+    All points are on one boundary year (``boundary_year``, the profile's ``TrendBasis``). Converted
+    points ("omgerekend") are open diamonds instead of filled dots, with the method in the tooltip and
+    a legend entry; the table next to the chart says the same in words.
+    """
     ind = figure.indicator
     values, domain, colours, dashes = [], [], [], []
     for i, series in enumerate(figure.trend):
         domain.append(series.label)
         colours.append(SERIES_COLOURS.get(series.key, EXTRA_COLOURS[i % len(EXTRA_COLOURS)]))
         dashes.append(SERIES_DASHES.get(series.key, [4, 4]))
-        values += [{"periode": p.period, "reeks": series.label, "waarde": p.value}
+        values += [{"periode": p.period, "reeks": series.label, "waarde": p.value,
+                    "soort": CONVERTED if p.converted else PUBLISHED,
+                    "toelichting": p.method if p.converted and p.method else p.status_label}
                    for p in series.points if p.has_value]
     periods = sorted({v["periode"] for v in values})
+    converted = any(v["soort"] == CONVERTED for v in values)
     fmt = number_format(ind)
+    colour = {"field": "reeks", "type": "nominal", "title": None, "scale": {"domain": domain, "range": colours}}
+    basis = f" Alle punten op de gebiedsindeling van {boundary_year}." if boundary_year else ""
+    layers = [
+        {"mark": {"type": "line", "strokeWidth": 2.5},
+         "encoding": {
+             "color": {**colour, "legend": {"orient": "bottom", "columns": 2, "symbolType": "stroke",
+                                            "symbolStrokeWidth": 2.5, "symbolSize": 300, "labelLimit": 200}},
+             "strokeDash": {"field": "reeks", "type": "nominal", "title": None,
+                            "scale": {"domain": domain, "range": dashes}}}},
+        {"transform": [{"filter": f"datum.soort !== '{CONVERTED}'"}],
+         "mark": {"type": "point", "filled": True, "size": 45, "opacity": 1},
+         "encoding": {"color": colour}},
+    ]
+    if converted:
+        # Open diamonds: told apart by shape and fill, not by colour. The key is the line under the chart
+        # ("◇ omgerekend"): a Vega legend cannot draw an open symbol for a colour-coded mark.
+        layers.append({
+            "transform": [{"filter": f"datum.soort === '{CONVERTED}'"}],
+            "mark": {"type": "point", "shape": "diamond", "filled": False, "fill": "#ffffff", "fillOpacity": 1,
+                     "size": 110, "strokeWidth": 2, "opacity": 1},
+            "encoding": {"color": colour},
+        })
     return {
-        "description": f"Lijngrafiek: {ind.label} per jaar, {', '.join(domain)}. De tabel eronder bevat "
-                       "dezelfde cijfers.",
+        "description": f"Lijngrafiek: {ind.label} per jaar, {', '.join(domain)}.{basis}"
+                       + (" Open ruiten zijn omgerekende waarden." if converted else "")
+                       + " De tabel eronder bevat dezelfde cijfers.",
         "width": "container",
         "height": 190,
         "data": {"values": values},
-        "mark": {"type": "line", "point": {"filled": True, "size": 45}, "strokeWidth": 2.5},
         "encoding": {
             "x": {"field": "periode", "type": "quantitative", "title": "Jaar",
                   "scale": {"domain": [periods[0], periods[-1]] if periods else None, "nice": False},
@@ -58,18 +92,14 @@ def trend_spec(figure: Figure) -> dict:
             # The caption names the indicator; the axis gives the unit.
             "y": {"field": "waarde", "type": "quantitative", "title": ind.label if ind.unit == "aantal" else ind.unit,
                   "scale": {"zero": False}, "axis": {"format": fmt, "tickCount": 5}},
-            "color": {"field": "reeks", "type": "nominal", "title": None,
-                      "scale": {"domain": domain, "range": colours},
-                      "legend": {"orient": "bottom", "columns": 2, "symbolType": "stroke", "symbolStrokeWidth": 2.5,
-                                 "symbolSize": 300, "labelLimit": 200}},
-            "strokeDash": {"field": "reeks", "type": "nominal", "title": None,
-                           "scale": {"domain": domain, "range": dashes}},
             "tooltip": [
                 {"field": "reeks", "title": "Gebied"},
                 {"field": "periode", "title": "Jaar", "format": "d"},
                 {"field": "waarde", "title": ind.label, "format": fmt},
+                {"field": "toelichting", "title": "Status"},
             ],
         },
+        "layer": layers,
         "config": _config(),
     }
 

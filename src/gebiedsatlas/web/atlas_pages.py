@@ -108,7 +108,8 @@ def profile_page(request: Request, session: SessionDep, code: str, vergelijk: st
     area = profile.area
     siblings = [index.areas[c] for c in siblings_of(index, area.code)]
     has_geometry = area.level is not Level.LAND and bool(geometry_years(session, area.code))
-    charts = {f.indicator.id: atlas_charts.trend_spec(f) for f in profile.figures if f.trend}
+    basis_year = profile.trend_basis.boundary_year if profile.trend_basis else None
+    charts = {f.indicator.id: atlas_charts.trend_spec(f, basis_year) for f in profile.figures if f.trend}
     gemeente = index.gemeente_of(area.code)
     if area.level in (Level.GEMEENTE, Level.WIJK, Level.BUURT) and gemeente is not None:
         map_params = {"level": "wijk" if area.level is Level.GEMEENTE else area.level.value, "scope": gemeente.code}
