@@ -223,3 +223,35 @@ def test_api_harmonised_uses_the_domain_rules(client):
     inwoners = next(f for t in profile["themes"] for f in t["figures"] if f["indicator"]["id"] == "inwoners")
     point = next(p for p in inwoners["trend"][0]["points"] if p["period"] == 2022)
     assert point["status"] == "converted" and point["published_boundary_year"] == 2022
+
+
+# --- signals of change: both years on one division ------------------------------------------------------
+
+def test_change_signals_compare_both_years_on_one_division(session):
+    from gebiedsatlas.analysis.change import change_signals
+
+    # Leefbaarometer wijk scores: both years published on the 2022 wijken, nothing to convert.
+    lbm = change_signals(session, "lbm_afwijking", 2022, 2024, "wijk", "nta")
+    assert (lbm.boundary_year, lbm.converted, lbm.unconvertible) == (2022, 0, 0)
+    # KWB inhabitants: 2022 on the 2022 wijken, 2024 on the 2024 wijken -> compared on 2024's.
+    people = change_signals(session, "inwoners", 2022, 2024, "wijk", "nta")
+    assert people.boundary_year == 2024 and people.converted == 2
+    converted = people.table[people.table["omgerekend"]]
+    assert set(converted.index) == {"WK003405", "WK003406"}
+    assert converted.loc["WK003406", "value_from"] == pytest.approx(
+        3000 * (1 - weight(session, "WK003406", "WK003405")))
+    assert people.table.loc["WK003401", ["value_from", "value_to"]].tolist() == [1635, 1765]
+    assert "Beide jaren op de gebiedsindeling van 2024" in people.boundary_note
+    # Gemeenten of the whole country: only the seven New Towns have a crosswalk 2022 -> 2024.
+    national = change_signals(session, "aandeel_65_plus", 2022, 2024, "gemeente", "NL01")
+    assert national.compared == 7 and national.unconvertible > 300
+    assert "doen niet mee: er is geen omrekentabel naar de grenzen van 2024" in national.boundary_note
+
+
+def test_signals_page_and_api_say_which_division(client):
+    page = client.get("/signalen", params={"indicator": "aandeel_65_plus", "van": 2022, "tot": 2024}).text
+    assert "Beide jaren op de gebiedsindeling van 2024" in page
+    body = client.get("/api/analysis/change", params={"indicator": "aandeel_65_plus", "from": 2022,
+                                                      "to": 2024}).json()
+    assert body["boundary_year"] == 2024 and body["converted"] == 2
+    assert {r["area_code"] for r in body["rows"] if r["omgerekend"]} == {"WK003405", "WK003406"}

@@ -15,6 +15,10 @@ default 0.02 score points, so that tiny changes in a quiet distribution are not 
 is oriented by the indicator's direction: "achteruit" means worse than the general movement.
 Areas with fewer than 200 inhabitants in either year are left out: (almost) uninhabited areas change
 by new construction (a new neighbourhood's first residents), not by what happens to residents.
+
+Both years are on one area division, that of the later year's values (``indicators/harmonise.py``):
+a value of an area that changed between the divisions is converted through the crosswalk (and flagged
+``omgerekend``); an area whose earlier value has no crosswalk to that division is left out and counted.
 """
 
 from __future__ import annotations
@@ -29,7 +33,9 @@ from gebiedsatlas.analysis.matrix import cached, gemeente_codes, indicator_matri
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import Direction, load_catalogue
-from gebiedsatlas.indicators.values import available_periods
+from gebiedsatlas.indicators.harmonise import harmonised_values, is_unconvertible, latest_boundary_year
+from gebiedsatlas.indicators.values import available_periods, observations
+from gebiedsatlas.sources.values import Status
 
 DEFAULT_Z = 2.0
 # Areas with fewer inhabitants (in either year) are left out of the comparison.
@@ -71,6 +77,24 @@ class ChangeSignals:
     compared: int
     table: pd.DataFrame = field(repr=False)
     excluded_small: int = 0  # areas left out for having fewer than ``MIN_INHABITANTS`` inhabitants
+    boundary_year: int | None = None  # the one area division both years are on
+    converted: int = 0  # areas with a value converted to that division ("omgerekend")
+    unconvertible: int = 0  # areas left out: their earlier value has no crosswalk to that division
+
+    @property
+    def boundary_note(self) -> str | None:
+        """Which division the comparison uses, in Dutch (None without values)."""
+        if self.boundary_year is None:
+            return None
+        text = f"Beide jaren op de gebiedsindeling van {self.boundary_year}"
+        if self.converted:
+            text += (f"; bij {self.converted} gebied(en) is een waarde omgerekend omdat de grenzen veranderden "
+                     "(kolom ‘omgerekend’)")
+        text += "."
+        if self.unconvertible:
+            text += (f" {self.unconvertible} gebied(en) doen niet mee: er is geen omrekentabel naar de "
+                     f"grenzen van {self.boundary_year}.")
+        return text
 
     def rows(self, signals_only: bool = False) -> list[dict]:
         frame = self.table[self.table["signal"]] if signals_only else self.table
@@ -109,12 +133,24 @@ def change_signals(session: Session, indicator_id: str, period_from: int | None 
     def compute() -> ChangeSignals:
         index = area_index(session)
         codes = scope_codes(index, level, scope, period_to)
-        # Exact periods only: a change needs a value in both years for the same area code.
-        before = indicator_matrix(session, codes, [indicator_id], period_from)
-        after = indicator_matrix(session, codes, [indicator_id], period_to)
-        v1 = before.values[indicator_id].where(before.periods[indicator_id] == period_from)
-        v2 = after.values[indicator_id].where(after.periods[indicator_id] == period_to)
-        table = pd.DataFrame({"value_from": v1, "value_to": v2}).dropna()
+        # Exact periods only, both on the later year's division: a change needs a value in both years
+        # for the same area on the same boundaries.
+        boundary_year = latest_boundary_year(observations(session, codes, [indicator_id], [period_to]))
+        values = (harmonised_values(session, codes, [indicator_id], boundary_year, [period_from, period_to])
+                  if boundary_year is not None else pd.DataFrame(columns=["area_code", "period", "value",
+                                                                          "status", "method"]))
+        usable = values["status"].isin([s.value for s in Status if s.has_value]) & values["value"].notna()
+        by_period = {p: f.set_index("area_code") for p, f in values[usable].groupby("period")}
+        empty = pd.DataFrame(columns=["value", "status"])
+        first, last = by_period.get(period_from, empty), by_period.get(period_to, empty)
+        table = pd.DataFrame({"value_from": first["value"].reindex(codes).astype(float),
+                              "value_to": last["value"].reindex(codes).astype(float)}).dropna()
+        converted_codes = set(first.index[first["status"] == Status.CONVERTED.value]) | set(
+            last.index[last["status"] == Status.CONVERTED.value])
+        table["omgerekend"] = table.index.isin(converted_codes)
+        stranded = values[(values["period"] == period_from).to_numpy()
+                          & np.array([is_unconvertible(m) for m in values["method"]], dtype=bool)]
+        unconvertible = int(stranded["area_code"].isin(last.index).sum())
         # (Almost) uninhabited areas change by new construction, not by what happens to residents.
         people_from = indicator_matrix(session, list(table.index), ["inwoners"], period_from).values["inwoners"]
         people_to = indicator_matrix(session, list(table.index), ["inwoners"], period_to).values["inwoners"]
@@ -141,7 +177,8 @@ def change_signals(session: Session, indicator_id: str, period_from: int | None 
         return ChangeSignals(indicator_id=indicator_id, period_from=period_from, period_to=period_to,
                              level=level.value, scope=scope, z_threshold=z_threshold, min_change=min_change,
                              median_change=median, noise_scale=mad, compared=len(table), table=table,
-                             excluded_small=excluded)
+                             excluded_small=excluded, boundary_year=boundary_year,
+                             converted=int(table["omgerekend"].sum()), unconvertible=unconvertible)
 
     key = ("change", indicator_id, period_from, period_to, level.value, scope, z_threshold, min_change,
            min_inhabitants)

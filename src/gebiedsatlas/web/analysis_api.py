@@ -244,7 +244,7 @@ def get_typology(session: SessionDep, level: LevelQuery = "wijk", period: int | 
 
 
 CHANGE_COLUMNS = ["area_code", "area_name", "gemeente_name", "value_from", "value_to", "change", "robust_z",
-                  "signal", "signal_label"]
+                  "signal", "signal_label", "omgerekend"]
 
 
 @router.get("/change", summary="Signalen van verandering tussen twee perioden")
@@ -267,7 +267,9 @@ def get_change(session: SessionDep,
             "scope": result.scope, "z_threshold": result.z_threshold, "min_change": result.min_change,
             "median_change": result.median_change, "noise_scale": result.noise_scale,
             "compared": result.compared, "excluded_small": result.excluded_small,
-            "signals": int(result.table["signal"].sum())}
+            "signals": int(result.table["signal"].sum()), "boundary_year": result.boundary_year,
+            "converted": result.converted, "unconvertible": result.unconvertible,
+            "boundary_note": result.boundary_note}
     return _table(result.rows(signals_only), CHANGE_COLUMNS, format,
                   f"signalen-{indicator}-{result.period_from}-{result.period_to}", body)
 
