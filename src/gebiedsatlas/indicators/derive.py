@@ -46,7 +46,10 @@ def compact(obs: pd.DataFrame) -> pd.DataFrame:
         if column in CATEGORICAL_COLUMNS:
             cat = series if isinstance(series.dtype, pd.CategoricalDtype) else series.astype("category")
             if cat.cat.categories.dtype != object:  # one category dtype, so frames can be united
-                cat = cat.cat.set_categories(cat.cat.categories.astype(object))
+                # from_codes keeps the codes (set_categories would look up every row again)
+                cat = pd.Series(pd.Categorical.from_codes(cat.cat.codes.to_numpy(),
+                                                          cat.cat.categories.astype(object), validate=False),
+                                index=cat.index)
             out[column] = cat
         elif column == "value":
             out[column] = series.astype(float)
@@ -55,11 +58,20 @@ def compact(obs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out)
 
 
+def _recode(codes: np.ndarray, own: pd.Index, categories: pd.Index) -> np.ndarray:
+    """Codes into ``own`` categories as codes into ``categories`` (a superset); -1 (no value) stays -1.
+
+    A lookup table per category, not per row: recoding a national-size column costs one take.
+    """
+    table = np.append(categories.get_indexer(own), -1)  # code -1 picks the appended -1
+    return table[codes]
+
+
 def concat_observations(frames: list[pd.DataFrame]) -> pd.DataFrame:
     """Concatenate observation frames, keeping the columns categorical.
 
-    New categories are appended after the first frame's, so the first (usually national-size) frame's
-    codes stay valid and are copied once; only the smaller frames are recoded.
+    New categories are appended after the first frame's, so the first frame's codes stay valid and
+    are copied once; the others are recoded through a lookup table of their categories.
     """
     frames = [compact(f) for f in frames if len(f)]
     if not frames:
@@ -75,7 +87,7 @@ def concat_observations(frames: list[pd.DataFrame]) -> pd.DataFrame:
                                                          for p in parts[1:]])), dtype=object)
             categories = categories.append(extra.difference(categories, sort=False))
             codes = [parts[0].cat.codes.to_numpy()] + [
-                pd.Categorical(p.astype(object), categories=categories).codes for p in parts[1:]]
+                _recode(p.cat.codes.to_numpy(), p.cat.categories, categories) for p in parts[1:]]
             dtype = np.int8 if len(categories) < 127 else np.int16 if len(categories) < 32_767 else np.int32
             columns[column] = pd.Categorical.from_codes(
                 np.concatenate([c.astype(dtype, copy=False) for c in codes]), categories=categories,

@@ -8,6 +8,7 @@ gives the same store (areas are upserted, each source's observations replaced).
 from __future__ import annotations
 
 import contextlib
+import gc
 import sqlite3
 import time
 from collections import Counter
@@ -16,6 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
+import orjson
 import pandas as pd
 import psycopg
 from sqlalchemy import Index, delete, insert, select, update
@@ -175,37 +177,62 @@ def _write(session, catalogue: Catalogue, areas: dict, batches: list[SourceBatch
                         [{"set_id": area_set.id, "area_code": c} for c in area_set.members])
 
 
-_OBSERVATION_INSERT = (
-    "INSERT INTO observation (area_code, indicator_id, period, value, status, source_id, boundary_year, "
-    "method) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+# SQLite bulk path: one statement per run of rows sharing indicator, period, source and boundary year,
+# its rows ([area, value, status] or [area, value, status, method id]) as one JSON array unpacked by
+# json_each. Method notes (long, few distinct) go in as ids into a temporary table. Binding eight Python
+# values per row through executemany cost about twice as much for a national load.
+_METHOD_TABLE = "temp.import_method"
+_OBSERVATION_INSERT_JSON = (
+    "INSERT INTO observation (indicator_id, period, source_id, boundary_year, area_code, value, status) "
+    "SELECT ?, ?, ?, ?, r.value ->> 0, r.value ->> 1, r.value ->> 2 FROM json_each(?) AS r"
+)
+_OBSERVATION_INSERT_JSON_METHOD = (
+    "INSERT INTO observation (indicator_id, period, source_id, boundary_year, area_code, value, status, method) "
+    "SELECT ?, ?, ?, ?, r.value ->> 0, r.value ->> 1, r.value ->> 2, m.note FROM json_each(?) AS r "
+    f"LEFT JOIN {_METHOD_TABLE} AS m ON m.id = r.value ->> 3"
 )
 _CHUNK = 200_000
+_RUN_COLUMNS = ("indicator_id", "period", "source_id", "boundary_year")
 
 
-def _observation_chunks(obs: pd.DataFrame):
-    """Rows as tuples, chunk by chunk, sorted by the unique key (appends to its index are cheap)."""
+def _observation_arrays(obs: pd.DataFrame) -> dict[str, tuple[np.ndarray | None, np.ndarray]]:
+    """Per column: (category names with None appended, codes) for categoricals, (None, values) otherwise.
+
+    Code -1 (no value) picks the appended None.
+    """
     arrays = {}
     for column in OBSERVATION_COLUMNS:
         series = obs[column]
         if isinstance(series.dtype, pd.CategoricalDtype):
-            # Category strings with None appended: code -1 (no value) picks the None.
             names = np.append(np.asarray(series.cat.categories, dtype=object), None)
             arrays[column] = (names, series.cat.codes.to_numpy())
         else:
             arrays[column] = (None, series.to_numpy())
-    # One int64 sort key (area rank, indicator rank, period) instead of a lexsort of three int64 keys:
-    # a third of the memory at national scale.
+    return arrays
+
+
+def _key_order(arrays: dict[str, tuple[np.ndarray | None, np.ndarray]]) -> np.ndarray:
+    """Row order of the primary key (indicator, period, area): every insert appends to the table's B-tree.
+
+    One int64 sort key (indicator rank, period, area rank) instead of a lexsort of three int64 keys: a
+    third of the memory at national scale.
+    """
     rank = {c: np.argsort(np.argsort(arrays[c][0][:-1].astype(str))).astype(np.int64)
             for c in ("area_code", "indicator_id")}
     periods = arrays["period"][1]
     first, span = (int(periods.min()), int(periods.max()) - int(periods.min()) + 1) if len(periods) else (0, 1)
-    key = rank["area_code"][arrays["area_code"][1]]
-    key *= len(rank["indicator_id"])
-    key += rank["indicator_id"][arrays["indicator_id"][1]]
+    key = rank["indicator_id"][arrays["indicator_id"][1]]
     key *= span
     key += periods - first
-    order = np.argsort(key, kind="stable")
-    del key
+    key *= len(rank["area_code"])
+    key += rank["area_code"][arrays["area_code"][1]]
+    return np.argsort(key, kind="stable")
+
+
+def _observation_chunks(obs: pd.DataFrame):
+    """Rows as tuples in ``OBSERVATION_COLUMNS`` order, chunk by chunk, sorted by the primary key."""
+    arrays = _observation_arrays(obs)
+    order = _key_order(arrays)
     for start in range(0, len(order), _CHUNK):
         index = order[start:start + _CHUNK]
         columns = []
@@ -221,9 +248,42 @@ def _observation_chunks(obs: pd.DataFrame):
         yield list(zip(*columns, strict=True))
 
 
-def _read_index() -> Index:
-    """The covering index of value queries (see migration 0003), rebuilt after a SQLite load."""
-    return next(i for i in Observation.__table__.indexes if i.name == "ix_observation_indicator_period_area")
+def _observation_runs(obs: pd.DataFrame):
+    """The method notes as (id, note), then per run of rows sharing indicator, period, source and boundary
+    year, in key order: (indicator, period, source, boundary year, rows as JSON, whether rows have a method).
+
+    A row is [area, value, status] or, in a run with method notes, [area, value, status, method id]
+    (NaN becomes null; method id -1 matches no note, so NULL).
+    """
+    arrays = _observation_arrays(obs)
+    order = _key_order(arrays)
+    area_names, area_codes = arrays["area_code"]
+    status_names, status_codes = arrays["status"]
+    method_names, method_codes = arrays["method"]
+    values = arrays["value"][1]
+    yield list(enumerate(method_names[:-1].tolist()))
+    for start in range(0, len(order), _CHUNK):
+        index = order[start:start + _CHUNK]
+        run_codes = [arrays[c][1][index] for c in _RUN_COLUMNS]
+        changes = np.flatnonzero(np.any([codes[1:] != codes[:-1] for codes in run_codes], axis=0)) + 1
+        bounds = [0, *changes.tolist(), len(index)]
+        for begin, end in zip(bounds[:-1], bounds[1:], strict=True):
+            rows = index[begin:end]
+            constants = tuple(
+                names[codes[rows[0]]] if names is not None else int(codes[rows[0]])
+                for names, codes in (arrays[c] for c in _RUN_COLUMNS))
+            columns = [area_names[area_codes[rows]].tolist(), values[rows].tolist(),  # NaN becomes JSON null
+                       status_names[status_codes[rows]].tolist()]
+            methods = method_codes[rows]
+            with_method = bool((methods >= 0).any())
+            if with_method:
+                columns.append(methods.tolist())
+            yield (*constants, orjson.dumps(list(zip(*columns, strict=True))), with_method)
+
+
+def _area_index() -> Index:
+    """The secondary index by area (see migration 0004), rebuilt after a SQLite load."""
+    return next(i for i in Observation.__table__.indexes if i.name == "ix_observation_area")
 
 
 def _skip_foreign_key_triggers(connection) -> None:
@@ -244,8 +304,25 @@ def _skip_foreign_key_triggers(connection) -> None:
         pass
 
 
+@contextlib.contextmanager
+def _cyclic_gc_paused():
+    """No cyclic garbage collection while millions of short-lived row tuples are made.
+
+    They hold only strings and numbers (no cycles; reference counting frees them), but each allocation
+    burst triggers collections that walk every live object: measured, three quarters of the time spent
+    preparing a national load.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def _insert_observations(session, obs: pd.DataFrame) -> None:
-    """Bulk insert: executemany of tuples; on SQLite the secondary index is rebuilt after the load.
+    """Bulk insert in primary key order; on SQLite the secondary index is rebuilt after the load.
 
     All of it runs inside the import transaction, so a failure rolls the index change back too.
     """
@@ -253,13 +330,22 @@ def _insert_observations(session, obs: pd.DataFrame) -> None:
     if connection.dialect.name == "sqlite":
         cursor = connection.connection.dbapi_connection.cursor()
         cursor.execute("PRAGMA cache_size = -65536")  # 64 MB page cache for the load
-        index = _read_index()
+        index = _area_index()
         cursor.execute(f"DROP INDEX IF EXISTS {index.name}")
-        for rows in _observation_chunks(obs):
-            cursor.executemany(_OBSERVATION_INSERT, rows)
+        runs = _observation_runs(obs)
+        cursor.execute(f"CREATE TABLE {_METHOD_TABLE} (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")
+        cursor.executemany(f"INSERT INTO {_METHOD_TABLE} (id, note) VALUES (?, ?)", next(runs))
+        with _cyclic_gc_paused():
+            for *run, with_method in runs:
+                cursor.execute(_OBSERVATION_INSERT_JSON_METHOD if with_method else _OBSERVATION_INSERT_JSON, run)
+        cursor.execute(f"DROP TABLE {_METHOD_TABLE}")
         cursor.execute("PRAGMA threads = 2")  # the index sort may use a helper thread (measured: -1/3 wall)
         cursor.execute(str(CreateIndex(index).compile(dialect=connection.dialect)))
         cursor.execute("PRAGMA threads = 0")
+        # Statistics for the planner (sampled, milliseconds): without them it may read a profile's areas
+        # through the primary key (every area of an indicator) instead of the area index.
+        cursor.execute("PRAGMA analysis_limit = 1000")
+        cursor.execute("ANALYZE observation")
         cursor.close()
         return
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
@@ -267,10 +353,11 @@ def _insert_observations(session, obs: pd.DataFrame) -> None:
         # COPY is the bulk path on PostgreSQL: minutes of row inserts become seconds.
         with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(
             f"COPY observation ({', '.join(OBSERVATION_COLUMNS)}) FROM STDIN"
-        ) as copy:
+        ) as copy, _cyclic_gc_paused():
             for rows in _observation_chunks(obs):
                 for row in rows:
                     copy.write_row(row)
+        connection.exec_driver_sql("ANALYZE observation")  # a sample of 30,000 rows: fresh planner statistics
         return
     table = Observation.__table__
     for rows in _observation_chunks(obs):

@@ -17,7 +17,6 @@ from sqlalchemy import (
     Integer,
     String,
     Text,
-    UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -114,22 +113,23 @@ class AreaSetMember(Base):
 class Observation(Base):
     """One value of one indicator for one area and period, with its status and provenance.
 
-    ``status`` is one of observed, suppressed, missing, derived; ``value`` is NULL unless the status
-    is observed or derived. ``method`` says how a derived value was computed.
+    ``status`` is one of observed, suppressed, missing, derived, converted; ``value`` is NULL unless the
+    status is observed, derived or converted. ``method`` says how a derived value was computed.
+
+    The primary key (indicator, period, area) is also the physical order (migration 0004: ``WITHOUT
+    ROWID`` on SQLite): the values of one indicator and year for every buurt of the country lie side by
+    side, and a national import appends in key order. ``ix_observation_area`` serves an area's profile.
     """
 
     __tablename__ = "observation"
     __table_args__ = (
-        UniqueConstraint("area_code", "indicator_id", "period", name="uq_observation"),
-        # Covering index (migration 0003): one indicator and period for all buurten without table lookups.
-        Index("ix_observation_indicator_period_area", "indicator_id", "period", "area_code", "status", "value",
-              "source_id", "boundary_year"),
+        Index("ix_observation_area", "area_code", "indicator_id", "period"),
+        {"sqlite_with_rowid": False},
     )
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"))
-    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicator.id"))
-    period: Mapped[int] = mapped_column(Integer)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicator.id"), primary_key=True)
+    period: Mapped[int] = mapped_column(Integer, primary_key=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"), primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))
     source_id: Mapped[str] = mapped_column(ForeignKey("source.id"))
