@@ -51,24 +51,7 @@ def template_db(tmp_path_factory) -> Path:
     """An SQLite file with the bundled data imported once."""
     path = tmp_path_factory.mktemp("template") / "atlas.sqlite"
     import_bundled(sqlite_url(path), DATA_DIR)
-    ensure_crosswalks(sqlite_url(path))
     return path
-
-
-def ensure_crosswalks(url: str) -> None:
-    """The crosswalks of the bundled boundaries, as ``gebiedsatlas import`` builds them.
-
-    A no-op once the importer calls ``build_import_crosswalks`` itself (then the rows exist).
-    """
-    from sqlalchemy import func, select
-
-    from gebiedsatlas.areas.crosswalk import build_import_crosswalks
-    from gebiedsatlas.store import db
-    from gebiedsatlas.store.models import AreaCrosswalk
-
-    with db.session_scope(url) as session:
-        if not session.scalar(select(func.count()).select_from(AreaCrosswalk)):
-            build_import_crosswalks(session)
 
 
 @pytest.fixture(scope="session")

@@ -71,7 +71,6 @@ def test_build_import_crosswalks_on_the_bundled_boundaries(fresh_db_url):
         assert s.scalar(select(func.count()).where(AreaCrosswalk.from_code.like("GM%"))) == 14
 
 
-@pytest.mark.xfail(strict=True, reason="until sources/importer.py calls areas.crosswalk.build_import_crosswalks")
 def test_gebiedsatlas_import_builds_the_crosswalks(template_db, data_dir, tmp_path):
     # The bundled import alone (no `gebiedsatlas crosswalk` step) makes the trends harmonised.
     path = tmp_path / "atlas.sqlite"

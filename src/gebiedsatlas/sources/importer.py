@@ -24,6 +24,7 @@ from sqlalchemy import Index, delete, insert, select, update
 from sqlalchemy.schema import CreateIndex
 
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level, level_of
+from gebiedsatlas.areas.crosswalk import build_import_crosswalks
 from gebiedsatlas.areas.sets import AreaSetDef, new_town_alliantie
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import Catalogue, load_catalogue
@@ -431,6 +432,7 @@ def import_bundled(database_url: str, data_dir: Path, report: Report | None = No
             sqlite_connection = _without_foreign_key_checks(session)
             _write(session, catalogue, areas, batches, obs, sets)
             summary = _summary(batches, areas, obs, catalogue)
+            summary["crosswalks"] = build_import_crosswalks(session)
             summary["seconds"] = round(time.perf_counter() - started, 2)
             session.add(ImportRun(started_at=started_at,
                                   finished_at=datetime.now(UTC).replace(tzinfo=None),
