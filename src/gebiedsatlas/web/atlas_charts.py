@@ -133,14 +133,20 @@ def histogram_spec(dist: Distribution, level_plural: str) -> dict:
     }
 
 
-def compare_spec(comparison: Comparison, theme_rows: Sequence, labels: Sequence[str]) -> dict:
-    """One small horizontal bar chart per indicator of a theme, stacked vertically."""
+def compare_spec(comparison: Comparison, theme_rows: Sequence, labels: Sequence[str]) -> dict | None:
+    """One small horizontal bar chart per indicator of a theme, stacked vertically.
+
+    Indicators without any number for the chosen areas get no chart (the table says "geen gegevens"
+    for them); a theme without any number gets none at all (None).
+    """
     charts = []
     for row in theme_rows:
         ind = row.indicator
         fmt = number_format(ind)
         values = [{"gebied": label, "waarde": v.value}
                   for label, v in zip(labels, row.values, strict=True) if v is not None and v.has_value]
+        if not values:  # an empty chart would be an unlabelled graphic for screen readers
+            continue
         title = f"{ind.label}{'' if ind.unit == 'aantal' else f' ({ind.unit})'}, {row.period}"
         charts.append({
             "title": {"text": title, "anchor": "start", "fontSize": 13},
@@ -157,6 +163,8 @@ def compare_spec(comparison: Comparison, theme_rows: Sequence, labels: Sequence[
                             {"field": "waarde", "title": ind.label, "format": fmt}],
             },
         })
+    if not charts:
+        return None
     return {
         "description": "Staafdiagrammen per indicator voor " + ", ".join(labels)
                        + ". De tabel erboven bevat dezelfde cijfers.",
