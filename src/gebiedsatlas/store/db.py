@@ -51,6 +51,11 @@ def upgrade(url: str, revision: str = "head") -> None:
     command.upgrade(alembic_config(url), revision)
 
 
+def downgrade(url: str, revision: str) -> None:
+    """Take the schema at ``url`` back to ``revision`` (each migration's downgrade keeps the data)."""
+    command.downgrade(alembic_config(url), revision)
+
+
 def is_initialised(url: str) -> bool:
     return inspect(get_engine(url)).has_table("observation")
 
