@@ -126,6 +126,114 @@ def test_non_additive_value_is_not_split():
     assert out["value"].isna().all() and set(out["status"]) == {"missing"}
 
 
+# --- population placed by CBS code or by representative point ----------------------------------------
+
+def buurten(**shapes) -> gpd.GeoDataFrame:
+    """SYNTHETIC buurten in RD New: code -> (inhabitants, geometry)."""
+    return gpd.GeoDataFrame({"code": list(shapes), "population": [p for p, _ in shapes.values()]},
+                            geometry=[g for _, g in shapes.values()], crs=cw.RD)
+
+
+def walk_by_people(before, units, population=None):
+    """Crosswalk 2020 -> 2021 where the 2021 division is dissolved from the 2021 buurten ``units``."""
+    level = "wijk" if before["code"].iloc[0].startswith("WK") else "gemeente"
+    after = cw.dissolve_buurten(units[["code", "geometry"]], level)
+    walk = cw.build_crosswalk(before, after, 2020, 2021, population=units if population is None else population)
+    return walk[walk["from_year"] == 2020], walk[walk["from_year"] == 2021]
+
+
+def test_implied_codes_follow_the_cbs_hierarchy():
+    codes = pd.Series(["BU00340503", "WK003405", "GM0034", None])
+    assert cw.implied_codes(codes, "WK").tolist() == ["WK003405", "WK003405", None, None]
+    assert cw.implied_codes(codes, "GM").tolist() == ["GM0034", "GM0034", "GM0034", None]
+    assert cw.implied_codes(codes, "BU").tolist() == ["BU00340503", None, None, None]
+
+
+# SYNTHETIC generalisation case, like BU00340503 in the real data: the older outlines put the boundary
+# at x=90, the buurt BU..02 of the left area reaches to x=89 with a thin tail to x=140. 89 % of its
+# area lies in the left area of the older year, but its representative point (95, 50) in the right one.
+LEFT_TAIL = box(50, 0, 89, 100).union(box(89, 45, 140, 55))
+
+
+@pytest.mark.parametrize(("left", "right", "codes"), [
+    ("WK000101", "WK000102", ("BU00010101", "BU00010102", "BU00010201")),
+    ("GM0001", "GM0002", ("BU00010101", "BU00010102", "BU00020101")),  # the gemeente its code implies
+])
+def test_a_buurt_goes_by_its_code_where_the_older_outline_mostly_agrees(left, right, codes):
+    before = areas(**{left: (0, 0, 90, 100), right: (90, 0, 200, 100)})
+    units = buurten(**{codes[0]: (500.0, box(0, 0, 50, 100)), codes[1]: (300.0, LEFT_TAIL),
+                       codes[2]: (200.0, box(89, 0, 200, 100).difference(LEFT_TAIL))})
+    placed = cw.place_population(units, before)
+    assert placed["code"].tolist() == [left, left, right] and set(placed["how"]) == {"code"}
+    forward, backward = walk_by_people(before, units)
+    assert set(forward["method"]) == set(backward["method"]) == {"unchanged"}
+    assert cw.unchanged_targets(forward, backward) == {left, right}
+    # Without codes, the representative point decides: the right area seems to pass 60 % of its people.
+    forward, _ = walk_by_people(before, units, population=units.drop(columns="code"))
+    moved = forward[forward["from_code"] == right].set_index("to_code")
+    assert moved.loc[left, "weight"] == pytest.approx(0.6) and moved.loc[left, "method"] == "population"
+
+
+def test_a_buurt_whose_code_says_wijk_a_but_lies_in_wijk_b_goes_by_its_point():
+    # SYNTHETIC boundary shift: BU00010102 (300 inhabitants) is coded in WK000101 in 2021 but lies wholly in
+    # WK000102 of 2020 (the wijk boundary moved from x=100 to x=150): the point rule places it there.
+    before = areas(WK000101=(0, 0, 100, 100), WK000102=(100, 0, 200, 100))
+    units = buurten(BU00010101=(600.0, box(0, 0, 100, 100)), BU00010102=(300.0, box(100, 0, 150, 100)),
+                    BU00010201=(100.0, box(150, 0, 200, 100)))
+    placed = cw.place_population(units, before)
+    assert placed["code"].tolist() == ["WK000101", "WK000102", "WK000102"]
+    assert placed["how"].tolist() == ["code", "point", "code"]
+    forward, backward = walk_by_people(before, units)
+    assert forward.set_index("from_code").loc["WK000101", ["to_code", "weight", "method"]].tolist() == [
+        "WK000101", 1.0, "unchanged"]
+    moved = forward[forward["from_code"] == "WK000102"].set_index("to_code")
+    assert moved["weight"].to_dict() == pytest.approx({"WK000101": 0.75, "WK000102": 0.25})
+    assert set(moved["method"]) == {"population"}
+    back = backward[backward["from_code"] == "WK000101"].set_index("to_code")["weight"]
+    assert back.to_dict() == pytest.approx({"WK000101": 2 / 3, "WK000102": 1 / 3})
+    rows = [("WK000101", "inwoners", 2020, 600.0), ("WK000102", "inwoners", 2020, 400.0)]
+    out = cw.convert_values(values(rows), forward, backward, load_catalogue(), ["inwoners"]).set_index("area_code")
+    assert out["value"].to_dict() == pytest.approx({"WK000101": 900.0, "WK000102": 100.0})
+
+
+def test_a_code_covering_too_little_of_the_buurt_is_not_trusted():
+    # SYNTHETIC reused code: BU00010201 says WK000102, but only 40 % of it lies there (< CODE_SHARE).
+    before = areas(WK000101=(0, 0, 100, 100), WK000102=(100, 0, 200, 100))
+    placed = cw.place_population(buurten(BU00010201=(100.0, box(70, 0, 120, 100))), before)
+    assert cw.CODE_SHARE == 0.5
+    assert placed.iloc[0].tolist() == ["WK000101", "point"]
+
+
+def test_a_split_into_a_new_wijk_code_is_found():
+    # SYNTHETIC split: WK000101 (2020) becomes WK000101 and the new WK000103; the new wijk's code does not
+    # exist in 2020, so its buurt goes by its point, into the old WK000101.
+    before = areas(WK000101=(0, 0, 200, 100))
+    units = buurten(BU00010101=(700.0, box(0, 0, 100, 100)), BU00010301=(300.0, box(100, 0, 200, 100)))
+    assert cw.place_population(units, before)["how"].tolist() == ["code", "point"]
+    forward, backward = walk_by_people(before, units)
+    split = forward.set_index("to_code")
+    assert split["weight"].to_dict() == pytest.approx({"WK000101": 0.7, "WK000103": 0.3})
+    assert set(split["method"]) == {"population"}
+    assert backward.set_index("from_code").loc["WK000103", ["to_code", "weight"]].tolist() == ["WK000101", 1.0]
+    assert cw.unchanged_targets(forward, backward) == set()
+
+
+def test_a_merge_with_a_recoded_buurt_is_found():
+    # SYNTHETIC merge: WK000101 and WK000102 (2020) become WK000101; the buurt of the old WK000102 is recoded
+    # BU00010105. Its code implies WK000101, which did exist in 2020 but elsewhere: the point rule applies.
+    before = areas(WK000101=(0, 0, 100, 100), WK000102=(100, 0, 200, 100))
+    units = buurten(BU00010101=(400.0, box(0, 0, 100, 100)), BU00010105=(100.0, box(100, 0, 200, 100)))
+    assert cw.place_population(units, before)["how"].tolist() == ["code", "point"]
+    forward, backward = walk_by_people(before, units)
+    assert forward.set_index("from_code")["to_code"].to_dict() == {"WK000101": "WK000101", "WK000102": "WK000101"}
+    merged = backward.set_index("to_code")["weight"]
+    assert merged.to_dict() == pytest.approx({"WK000101": 0.8, "WK000102": 0.2})
+    rows = [("WK000101", "inwoners", 2020, 400.0), ("WK000102", "inwoners", 2020, 100.0)]
+    out = cw.convert_values(values(rows), forward, backward, load_catalogue(), ["inwoners"]).set_index("area_code")
+    assert out.loc["WK000101", "value"] == pytest.approx(500.0)
+    assert cw.unchanged_targets(forward, backward) == set()
+
+
 # --- real data: the wijken of the seven New Towns, 2022 (tmap) and 2024 (buurten dissolved) -------------
 
 @pytest.fixture(scope="module")
@@ -138,7 +246,7 @@ def nta_wijken(data_dir):
     with (data_dir / "cbs" / "kwb2024_85984NED_buurten_nl.csv").open(encoding="utf-8") as fh:
         people = {r["WijkenEnBuurten"]: float(r["AantalInwoners_5"] or 0) for r in csv.DictReader(fh)}
     buurten["population"] = buurten["bu_code"].map(people).fillna(0.0)
-    return w22, w24, buurten[["population", "geometry"]]
+    return w22, w24, buurten.rename(columns={"bu_code": "code"})[["code", "population", "geometry"]]
 
 
 def test_nta_wijk_codes_2022_and_2024_are_the_same_154(nta_wijken):
@@ -153,17 +261,38 @@ def test_nta_crosswalk_2022_to_2024_by_inhabitants_is_nearly_the_identity(nta_wi
     assert forward.groupby("from_code")["weight"].sum().round(9).eq(1.0).all()
     unchanged = forward[forward["method"] == "unchanged"]
     assert (unchanged["from_code"] == unchanged["to_code"]).all()
-    # Same codes, but the two editions' outlines differ: by where people live 152 of 154 wijken are
-    # unchanged. The 2022 outline of WK003406 holds 16% of its people in a 2024 buurt of WK003405, and
-    # WK003473 (no inhabitants in 2024, so weighted by area) overlaps WK003474 for 22%.
-    assert len(unchanged) == 152
+    # Same codes; every 2024 buurt is placed by its code (its code's wijk covers 58-100 % of it in the
+    # 2022 outlines), so by where people live 153 of 154 wijken are unchanged. Only WK003473 (Lagekant, no
+    # inhabitants, so weighted by area) overlaps WK003474 for 22 % -- the two editions' outlines differ.
+    assert len(unchanged) == 153
     moved = forward[forward["method"] != "unchanged"].set_index(["from_code", "to_code"])
-    assert set(moved.index.get_level_values(0)) == {"WK003406", "WK003473"}
-    assert moved.loc[("WK003406", "WK003405"), "weight"] == pytest.approx(0.157, abs=0.001)
-    assert moved.loc[("WK003406", "WK003405"), "method"] == "population"
+    assert set(moved.index.get_level_values(0)) == {"WK003473"}
+    assert moved.loc[("WK003473", "WK003474"), "weight"] == pytest.approx(0.222, abs=0.001)
     assert moved.loc[("WK003473", "WK003474"), "method"] == "area"
     assert not (forward["from_code"].str[:6].str.replace("WK", "GM") != forward["to_code"].str[:6]
                 .str.replace("WK", "GM")).any()  # no weight leaks into another gemeente
+
+
+def test_nta_buurten_are_placed_by_code_not_by_the_generalised_outlines(nta_wijken):
+    w22, w24, people = nta_wijken
+    placed = cw.place_population(people, w22).assign(bu=people["code"]).set_index("bu")
+    assert len(placed) == 546 and set(placed["how"]) == {"code"}
+    # BU00340503 (555 inhabitants in 2024) is coded in WK003405 and 69 % of it lies in the tmap 2022
+    # outline of WK003405, but its representative point falls in that of WK003406.
+    assert placed.loc["BU00340503", "code"] == "WK003405"
+    by_point = cw.place_population(people.drop(columns="code"), w22).assign(bu=people["code"]).set_index("bu")
+    assert by_point.loc["BU00340503", ["code", "how"]].tolist() == ["WK003406", "point"]
+    # By the point alone, WK003406 would seem to pass 16 % of its inhabitants to WK003405 (the artefact
+    # the code rule removes; CBS counted 2,285 and 2,310 in WK003405, 3,000 and 2,995 in WK003406).
+    walk = cw.build_crosswalk(w22, w24, 2022, 2024, population=people.drop(columns="code"))
+    moved = walk[(walk["from_year"] == 2022) & (walk["from_code"] == "WK003406")].set_index("to_code")
+    assert moved.loc["WK003405", "weight"] == pytest.approx(0.157, abs=0.001)
+    walk = cw.build_crosswalk(w22, w24, 2022, 2024, population=people)
+    forward, backward = walk[walk["from_year"] == 2022], walk[walk["from_year"] == 2024]
+    assert {"WK003405", "WK003406"} <= cw.unchanged_targets(forward, backward)
+    # Wijken without inhabitants are weighted by area: their outlines differ by more than 10 %.
+    assert set(w24["code"]) - cw.unchanged_targets(forward, backward) == {
+        "WK003440", "WK003473", "WK003474", "WK003479"}
 
 
 def test_nta_inhabitants_2022_on_2024_wijken_keep_the_gemeente_totals(nta_wijken):
@@ -204,10 +333,13 @@ def test_crosswalk_from_the_store_and_the_api(fresh_db_url, monkeypatch):
         body = response.json()
     assert body["boundary_year"] == 2024
     by_key = {(v["area_code"], v["period"]): v for v in body["values"]}
-    # WK003406 lost 16% of its inhabitants to WK003405: its 2022 figure is converted.
-    converted = by_key[("WK003406", 2022)]
+    # WK003474 (Overig Almere Poort, no inhabitants) gets 22 % of Lagekant's area: its 2022 figure is converted.
+    converted = by_key[("WK003474", 2022)]
     assert converted["status"] == "converted" and converted["status_label"] == "omgerekend"
+    assert converted["value"] == 0
     assert "omgerekend naar grenzen 2024" in converted["method"] and "overlap" in converted["method"]
+    # De Marken kept its buurten (by their codes): its published 2022 figure stands.
+    assert (by_key[("WK003406", 2022)]["status"], by_key[("WK003406", 2022)]["value"]) == ("observed", 3000)
     # WK003401 did not change: its published 2022 figure stands, with a note.
     same = by_key[("WK003401", 2022)]
     assert (same["status"], same["value"]) == ("observed", 1635)

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import pytest
 
-from conftest import axe_violations
+from conftest import LiveServer, axe_violations
 
-CHANGED = "WK003406"  # De Marken (Almere Haven): 16 % of its 2022 inhabitants now live in WK003405
+# Weighted by inhabitants (the imported crosswalk), every inhabited wijk of the New Towns is unchanged
+# between 2022 and 2024. Weighted by area (`gebiedsatlas crosswalk --weighting oppervlakte`), 65 % of the
+# 2022 outline of Blokhoeve (Nieuwegein) lies in the 2024 Huis de Geer: its trends are converted.
+CHANGED = "WK035607"  # Blokhoeve, on the crosswalk by area
 UNCHANGED = "WK003401"  # Centrum Almere Haven
 
 
@@ -19,9 +22,24 @@ def test_profile_html_states_the_boundary_year(client):
     assert "geen omrekentabel van de grenzen van 2022 naar 2024" in amsterdam
 
 
+@pytest.fixture
+def by_area_server(fresh_db_url):
+    """A server on a store copy whose wijk crosswalk 2022 <-> 2024 is rebuilt by area."""
+    from typer.testing import CliRunner
+
+    from gebiedsatlas.cli import app
+
+    result = CliRunner().invoke(app, ["crosswalk", "--from-year", "2022", "--to-year", "2024", "--area-set", "nta",
+                                      "--weighting", "oppervlakte"], env={"GEBIEDSATLAS_DATABASE_URL": fresh_db_url})
+    assert result.exit_code == 0, result.output
+    server = LiveServer(fresh_db_url)
+    yield server
+    server.stop()
+
+
 @pytest.mark.browser
-def test_profile_marks_converted_trend_points(page, live_server):
-    page.goto(f"{live_server.url}/gebied/{CHANGED}")
+def test_profile_marks_converted_trend_points(page, by_area_server):
+    page.goto(f"{by_area_server.url}/gebied/{CHANGED}")
     statement = page.locator("#trend-basis")
     assert statement.inner_text().startswith(
         "Trends op de gebiedsindeling van 2024; waarden van eerdere jaren zijn omgerekend waar de grenzen "
@@ -31,21 +49,21 @@ def test_profile_marks_converted_trend_points(page, live_server):
     trend.locator(".atlas-chart svg").wait_for(timeout=30_000)
     assert trend.get_attribute("data-converted") is not None
     assert "omgerekend waar de grenzen veranderden" in trend.locator(".atlas-trend-basis").inner_text()
-    # In the chart: nine open diamonds (white fill) for the converted Leefbaarometer scores of De Marken.
+    # In the chart: nine open diamonds (white fill) for the converted Leefbaarometer scores of Blokhoeve.
     diamonds = trend.locator("svg .mark-symbol path[fill='#ffffff']")
     assert diamonds.count() == 9
     # In the table: the same points marked, and the method in words.
     trend.locator("summary").click()
     converted = trend.locator("td[data-status='converted']")
     assert converted.count() == 9
-    assert "4,023" in converted.last.inner_text() and "omgerekend" in converted.last.text_content()
+    assert "4,139" in converted.last.inner_text() and "omgerekend" in converted.last.text_content()
     notes = trend.locator(".atlas-trend-notes").inner_text()
-    assert "De Marken, 2002, 2008" in notes and "overlap 100%" in notes and "van 2022" in notes
-    # Inhabitants: 2022 converted (84 % of 3,000 stayed), 2024 as published.
+    assert "Blokhoeve, 2002, 2008" in notes and "overlap 100%" in notes and "van 2022" in notes
+    # Inhabitants: 2022 converted (35 % of the 1,775 by area), 2024 as published.
     inwoners = page.locator("figure[data-trend='inwoners']")
     inwoners.locator("summary").click()
     rows = inwoners.locator("tbody tr").all_inner_texts()
-    assert rows[0].startswith("2022") and "2.530" in rows[0]
-    assert rows[1].startswith("2024") and "2.995" in rows[1]
+    assert rows[0].startswith("2022") and "622" in rows[0]
+    assert rows[1].startswith("2024") and "1.765" in rows[1]
     assert not page.js_errors
     assert axe_violations(page) == []
