@@ -114,8 +114,9 @@ def test_agreements_on_postgres(imported):
         assert {(entry["actor"], entry["organisation"]) for entry in history} == {("pg-test", "Gemeente Zoetermeer")}
 
 
-def test_import_by_a_role_that_may_not_skip_foreign_key_triggers(postgres_url, data_dir):
-    """Without superuser rights the COPY keeps PostgreSQL's foreign key triggers and still succeeds."""
+def test_import_by_an_ordinary_role_swaps_in_a_complete_table(postgres_url, data_dir):
+    """A role without superuser rights (owner of its database) imports; the swapped-in observation table has
+    the migration's primary key, area index and foreign keys, and the foreign keys hold for later changes."""
     admin = postgres_url.replace("postgresql+psycopg://", "postgresql://").rsplit("/", 1)[0] + "/postgres"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute("CREATE ROLE atlas_plain LOGIN NOSUPERUSER")
@@ -123,7 +124,24 @@ def test_import_by_a_role_that_may_not_skip_foreign_key_triggers(postgres_url, d
     url = postgres_url.replace("postgres@", "atlas_plain@").rsplit("/", 1)[0] + "/atlas_plain"
     try:
         summary = import_bundled(url, data_dir)
+        summary_again = import_bundled(url, data_dir)  # a second swap replaces the first
+        assert summary_again["observations"] == summary["observations"]
         with db.session_scope(url) as session:
             assert session.scalar(select(func.count()).select_from(Observation)) == summary["observations"]
+        plain = url.replace("postgresql+psycopg://", "postgresql://")
+        with psycopg.connect(plain, autocommit=True) as conn:
+            indexes = {name for (name,) in conn.execute(
+                "SELECT indexname FROM pg_indexes WHERE tablename = 'observation'")}
+            assert indexes == {"pk_observation", "ix_observation_area"}
+            constraints = {name for (name,) in conn.execute(
+                "SELECT conname FROM pg_constraint WHERE conrelid = 'observation'::regclass")}
+            assert constraints == {"pk_observation", "fk_observation_indicator", "fk_observation_area",
+                                   "fk_observation_source"}
+            assert not {name for (name,) in conn.execute(
+                "SELECT tablename FROM pg_tables WHERE tablename LIKE 'observation%'")} - {"observation"}
+            with pytest.raises(psycopg.errors.ForeignKeyViolation):
+                conn.execute("INSERT INTO observation (indicator_id, period, area_code, value, status, source_id, "
+                             "boundary_year) VALUES ('inwoners', 2024, 'BU99999999', 1, 'observed', 'cbs-kwb-2024', "
+                             "2024)")
     finally:
         db.get_engine(url).dispose()

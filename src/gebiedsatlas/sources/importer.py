@@ -19,7 +19,6 @@ from pathlib import Path
 import numpy as np
 import orjson
 import pandas as pd
-import psycopg
 from sqlalchemy import Index, delete, insert, select, update
 from sqlalchemy.schema import CreateIndex
 
@@ -161,9 +160,8 @@ def _write(session, catalogue: Catalogue, areas: dict, batches: list[SourceBatch
     if known:
         session.execute(update(Area), known)
     source_ids = sorted({b.source_id for b in batches})
-    session.execute(delete(Observation).where(Observation.source_id.in_(source_ids)))
     session.execute(delete(AreaGeometry).where(AreaGeometry.source_id.in_(source_ids)))
-    _insert_observations(session, obs)
+    _replace_observations(session, obs, source_ids)
     session.execute(insert(AreaGeometry), [
         {"area_code": g.area_code, "boundary_year": g.boundary_year, "geojson": g.geojson,
          "geojson_rd": g.geojson_rd, "min_lon": g.bounds[0], "min_lat": g.bounds[1],
@@ -287,24 +285,6 @@ def _area_index() -> Index:
     return next(i for i in Observation.__table__.indexes if i.name == "ix_observation_area")
 
 
-def _skip_foreign_key_triggers(connection) -> None:
-    """On PostgreSQL, skip the per-row foreign key triggers for the rest of this transaction, if allowed.
-
-    ``_check_references`` has checked every reference of the load beforehand (as for SQLite). With the
-    triggers, PostgreSQL queues three checks per copied row and runs them at the end of the COPY: for a
-    national load that is most of the time and about 1 GB of server memory. ``SET LOCAL
-    session_replication_role`` needs a superuser (or, from PostgreSQL 15, a granted parameter); without
-    that right the import keeps the triggers, only slower. Unlike dropping and re-adding the constraints it
-    takes no lock, so the previous data keeps being served while the import runs.
-    """
-    dbapi = connection.connection.dbapi_connection
-    try:
-        with dbapi.transaction():  # a savepoint: a refusal must not abort the import transaction
-            dbapi.execute("SET LOCAL session_replication_role = replica")
-    except psycopg.errors.InsufficientPrivilege:
-        pass
-
-
 @contextlib.contextmanager
 def _cyclic_gc_paused():
     """No cyclic garbage collection while millions of short-lived row tuples are made.
@@ -322,47 +302,89 @@ def _cyclic_gc_paused():
             gc.enable()
 
 
-def _insert_observations(session, obs: pd.DataFrame) -> None:
-    """Bulk insert in primary key order; on SQLite the secondary index is rebuilt after the load.
+def _replace_observations(session, obs: pd.DataFrame, source_ids: list[str]) -> None:
+    """Replace the observations of ``source_ids`` by ``obs``, in the import transaction.
 
-    All of it runs inside the import transaction, so a failure rolls the index change back too.
+    SQLite: delete, then a bulk insert in primary key order with the area index rebuilt after the load.
+    PostgreSQL: a table swap (``_swap_observations_postgres``). Anything else: plain inserts.
     """
     connection = session.connection()
-    if connection.dialect.name == "sqlite":
-        cursor = connection.connection.dbapi_connection.cursor()
-        cursor.execute("PRAGMA cache_size = -65536")  # 64 MB page cache for the load
-        index = _area_index()
-        cursor.execute(f"DROP INDEX IF EXISTS {index.name}")
-        runs = _observation_runs(obs)
-        cursor.execute(f"CREATE TABLE {_METHOD_TABLE} (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")
-        cursor.executemany(f"INSERT INTO {_METHOD_TABLE} (id, note) VALUES (?, ?)", next(runs))
-        with _cyclic_gc_paused():
-            for *run, with_method in runs:
-                cursor.execute(_OBSERVATION_INSERT_JSON_METHOD if with_method else _OBSERVATION_INSERT_JSON, run)
-        cursor.execute(f"DROP TABLE {_METHOD_TABLE}")
-        cursor.execute("PRAGMA threads = 2")  # the index sort may use a helper thread (measured: -1/3 wall)
-        cursor.execute(str(CreateIndex(index).compile(dialect=connection.dialect)))
-        cursor.execute("PRAGMA threads = 0")
-        # Statistics for the planner (sampled, milliseconds): without them it may read a profile's areas
-        # through the primary key (every area of an indicator) instead of the area index.
-        cursor.execute("PRAGMA analysis_limit = 1000")
-        cursor.execute("ANALYZE observation")
-        cursor.close()
-        return
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
-        _skip_foreign_key_triggers(connection)
-        # COPY is the bulk path on PostgreSQL: minutes of row inserts become seconds.
-        with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(
-            f"COPY observation ({', '.join(OBSERVATION_COLUMNS)}) FROM STDIN"
-        ) as copy, _cyclic_gc_paused():
-            for rows in _observation_chunks(obs):
-                for row in rows:
-                    copy.write_row(row)
-        connection.exec_driver_sql("ANALYZE observation")  # a sample of 30,000 rows: fresh planner statistics
+        _swap_observations_postgres(connection, obs, source_ids)
+        return
+    session.execute(delete(Observation).where(Observation.source_id.in_(source_ids)))
+    if connection.dialect.name == "sqlite":
+        _load_observations_sqlite(connection, obs)
         return
     table = Observation.__table__
     for rows in _observation_chunks(obs):
         connection.execute(table.insert(), [dict(zip(OBSERVATION_COLUMNS, r, strict=True)) for r in rows])
+
+
+def _load_observations_sqlite(connection, obs: pd.DataFrame) -> None:
+    cursor = connection.connection.dbapi_connection.cursor()
+    cursor.execute("PRAGMA cache_size = -65536")  # 64 MB page cache for the load
+    index = _area_index()
+    cursor.execute(f"DROP INDEX IF EXISTS {index.name}")
+    runs = _observation_runs(obs)
+    cursor.execute(f"CREATE TABLE {_METHOD_TABLE} (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")
+    cursor.executemany(f"INSERT INTO {_METHOD_TABLE} (id, note) VALUES (?, ?)", next(runs))
+    with _cyclic_gc_paused():
+        for *run, with_method in runs:
+            cursor.execute(_OBSERVATION_INSERT_JSON_METHOD if with_method else _OBSERVATION_INSERT_JSON, run)
+    cursor.execute(f"DROP TABLE {_METHOD_TABLE}")
+    cursor.execute("PRAGMA threads = 2")  # the index sort may use a helper thread (measured: -1/3 wall)
+    cursor.execute(str(CreateIndex(index).compile(dialect=connection.dialect)))
+    cursor.execute("PRAGMA threads = 0")
+    # Statistics for the planner (sampled, milliseconds): without them it may read a profile's areas
+    # through the primary key (every area of an indicator) instead of the area index.
+    cursor.execute("PRAGMA analysis_limit = 1000")
+    cursor.execute("ANALYZE observation")
+    cursor.close()
+
+
+# The names migration 0004 gives the observation table's constraints; the PostgreSQL swap recreates them.
+OBSERVATION_FOREIGN_KEYS = {
+    "fk_observation_indicator": ("indicator_id", "indicator (id)"),
+    "fk_observation_area": ("area_code", "area (code)"),
+    "fk_observation_source": ("source_id", "source (id)"),
+}
+
+
+def _swap_observations_postgres(connection, obs: pd.DataFrame, source_ids: list[str]) -> None:
+    """Build the new observation table beside the old one and swap them at the end of the import.
+
+    A fresh table without indexes or constraints takes the other sources' rows and a COPY of the new ones;
+    its primary key and area index are then built by sorting, which is several times faster than keeping
+    two large indexes up to date row by row (the area index in random order). Readers keep using the old
+    table until the swap: only its last statements (DROP and RENAME) take an exclusive lock, held for the
+    few seconds until the import commits. The foreign keys are added ``NOT VALID``: ``_check_references``
+    has checked every reference of the load, and PostgreSQL enforces them on every later change.
+    """
+    columns = ", ".join(OBSERVATION_COLUMNS)
+    run = connection.exec_driver_sql
+    run("CREATE TABLE observation_load (LIKE observation INCLUDING DEFAULTS)")
+    run(f"INSERT INTO observation_load ({columns}) SELECT {columns} FROM observation "
+        "WHERE NOT (source_id = ANY(%(sources)s))", {"sources": list(source_ids)})
+    with connection.connection.dbapi_connection.cursor() as cursor, cursor.copy(
+        f"COPY observation_load ({columns}) FROM STDIN"
+    ) as copy, _cyclic_gc_paused():
+        for rows in _observation_chunks(obs):
+            for row in rows:
+                copy.write_row(row)
+    run("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
+    run("ALTER TABLE observation_load ADD CONSTRAINT pk_observation_load PRIMARY KEY (indicator_id, period, area_code)")
+    run("CREATE INDEX ix_observation_area_load ON observation_load (area_code, indicator_id, period)")
+    for name, (column, target) in OBSERVATION_FOREIGN_KEYS.items():
+        run(f"ALTER TABLE observation_load ADD CONSTRAINT {name}_load FOREIGN KEY ({column}) "
+            f"REFERENCES {target} NOT VALID")
+    run("DROP TABLE observation")
+    run("ALTER TABLE observation_load RENAME TO observation")
+    run("ALTER INDEX pk_observation_load RENAME TO pk_observation")
+    run("ALTER INDEX ix_observation_area_load RENAME TO ix_observation_area")
+    for name in OBSERVATION_FOREIGN_KEYS:
+        run(f"ALTER TABLE observation RENAME CONSTRAINT {name}_load TO {name}")
+    run("ANALYZE observation")  # a sample of 30,000 rows: fresh planner statistics
 
 
 def _check_references(catalogue: Catalogue, areas: dict, batches: list[SourceBatch], obs: pd.DataFrame,

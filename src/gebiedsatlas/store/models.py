@@ -127,12 +127,13 @@ class Observation(Base):
         {"sqlite_with_rowid": False},
     )
 
-    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicator.id"), primary_key=True)
+    indicator_id: Mapped[str] = mapped_column(ForeignKey("indicator.id", name="fk_observation_indicator"),
+                                              primary_key=True)
     period: Mapped[int] = mapped_column(Integer, primary_key=True)
-    area_code: Mapped[str] = mapped_column(ForeignKey("area.code"), primary_key=True)
+    area_code: Mapped[str] = mapped_column(ForeignKey("area.code", name="fk_observation_area"), primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(16))
-    source_id: Mapped[str] = mapped_column(ForeignKey("source.id"))
+    source_id: Mapped[str] = mapped_column(ForeignKey("source.id", name="fk_observation_source"))
     boundary_year: Mapped[int] = mapped_column(Integer)
     method: Mapped[str | None] = mapped_column(Text)
 

@@ -5,7 +5,8 @@ period) and the covering index on (indicator, period, area, …). A national imp
 spent most of its time maintaining them. Now the primary key (indicator_id, period, area_code) is the
 table itself on SQLite (``WITHOUT ROWID``), so the values of one indicator and year for every buurt are
 one contiguous range, and one secondary index on (area_code, indicator_id, period) serves area profiles.
-The table is rebuilt (SQLite cannot change a primary key in place); values are kept.
+The table is rebuilt (SQLite cannot change a primary key in place); values are kept. The constraints are
+named, as the PostgreSQL import recreates them when it swaps in a freshly loaded table.
 
 Revision ID: 0004
 Revises: 0003
@@ -28,7 +29,8 @@ def _columns() -> list[sa.Column]:
     return [
         sa.Column("value", sa.Float(), nullable=True),
         sa.Column("status", sa.String(length=16), nullable=False),
-        sa.Column("source_id", sa.String(length=64), sa.ForeignKey("source.id"), nullable=False),
+        sa.Column("source_id", sa.String(length=64), sa.ForeignKey("source.id", name="fk_observation_source"),
+                  nullable=False),
         sa.Column("boundary_year", sa.Integer(), nullable=False),
         sa.Column("method", sa.Text(), nullable=True),
     ]
@@ -37,9 +39,11 @@ def _columns() -> list[sa.Column]:
 def upgrade() -> None:
     op.create_table(
         "observation_new",
-        sa.Column("indicator_id", sa.String(length=64), sa.ForeignKey("indicator.id"), nullable=False),
+        sa.Column("indicator_id", sa.String(length=64), sa.ForeignKey("indicator.id", name="fk_observation_indicator"),
+                  nullable=False),
         sa.Column("period", sa.Integer(), nullable=False),
-        sa.Column("area_code", sa.String(length=16), sa.ForeignKey("area.code"), nullable=False),
+        sa.Column("area_code", sa.String(length=16), sa.ForeignKey("area.code", name="fk_observation_area"),
+                  nullable=False),
         *_columns(),
         sa.PrimaryKeyConstraint("indicator_id", "period", "area_code", name="pk_observation"),
         sqlite_with_rowid=False,
