@@ -57,8 +57,9 @@ def value_queries(area_codes: list[str] | None, indicator_ids: list[str],
                   periods: list[int] | None = None) -> tuple[Select, Select, bool]:
     """The two queries of ``observations``: values and method notes; and whether to filter areas after.
 
-    Every column of the values query is in the covering index of migration 0003, so the database never
-    touches the table for it; ``method`` is NULL for observed values and read apart for the others.
+    The values of one indicator and period are one range of the table's primary key (migration 0004);
+    ``method`` (NULL for observed values, long for derived ones) is read apart, for the rows that can
+    carry a note.
     """
     conditions = [Observation.indicator_id.in_(indicator_ids)]
     if periods:
