@@ -174,3 +174,20 @@ def test_indicator_page_histogram_and_lists(page, live_server):
     assert "indicator=laag_inkomen" in map_link.get_attribute("href")
     assert not page.js_errors
     assert axe_violations(page) == []
+
+
+@pytest.mark.browser
+def test_wide_tables_on_a_narrow_screen_are_reachable_by_keyboard(page, live_server):
+    page.set_viewport_size({"width": 420, "height": 900})
+    page.goto(f"{live_server.url}/vergelijken?areas=GM0034,GM0637,GM0331,nta")
+    scroll = page.locator(".atlas-table-scroll").first
+    scroll.wait_for()
+    assert scroll.evaluate("el => el.scrollWidth > el.clientWidth")
+    assert scroll.get_attribute("tabindex") == "0" and scroll.get_attribute("role") == "region"
+    assert scroll.get_attribute("aria-label").startswith("Tabel")
+    scroll.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("document.querySelector('.atlas-table-scroll').scrollLeft > 0")
+    assert axe_violations(page) == []
+    page.set_viewport_size({"width": 1600, "height": 900})  # now it fits: no needless tab stop
+    page.wait_for_function("!document.querySelector('.atlas-table-scroll').hasAttribute('tabindex')")
