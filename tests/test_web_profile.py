@@ -191,3 +191,17 @@ def test_wide_tables_on_a_narrow_screen_are_reachable_by_keyboard(page, live_ser
     assert axe_violations(page) == []
     page.set_viewport_size({"width": 1600, "height": 900})  # now it fits: no needless tab stop
     page.wait_for_function("!document.querySelector('.atlas-table-scroll').hasAttribute('tabindex')")
+
+
+def test_indicators_without_any_figure_are_one_line_not_rows_of_geen_gegevens(client):
+    # The bundled data has no registered crime (a source to fetch): one sentence names those indicators;
+    # the Leefbaarometer's safety dimension, with figures, keeps its row in the same theme.
+    page = client.get("/gebied/WK003405").text
+    veiligheid = page[page.index('id="thema-veiligheid"'):]
+    veiligheid = veiligheid[:veiligheid.index("</section>")]
+    assert 'data-indicator="lbm_overlast_onveiligheid"' in veiligheid and "<tr" in veiligheid
+    line = veiligheid[veiligheid.index("data-no-figures"):]
+    assert "Geen cijfers voor De Grienden en de vergelijkingsgebieden" in line
+    assert 'href="/indicator/misdrijven"' in line and 'href="/indicator/woninginbraken_per_1000"' in line
+    assert '<tr class="utrecht-table__row" data-indicator="misdrijven"' not in page
+    assert page.count('data-indicator="inwoners"') >= 1  # indicators with figures keep their rows

@@ -228,6 +228,11 @@ class Figure:
     source: SourceInfo | None
 
     @property
+    def has_figures(self) -> bool:
+        """Whether anything is known for the area or a reference (a suppressed value counts: it is said)."""
+        return self.current is not None or any(r.value is not None for r in self.references)
+
+    @property
     def trend_notes(self) -> list[TrendNote]:
         """Trend points that need a word (converted ones, ones without a crosswalk), one note per
         series and method with the periods it applies to."""
