@@ -1,0 +1,59 @@
+"""The live sources, where a network is available: every documented endpoint answers in the format the
+connectors expect. Run `pytest -m online -v` on a machine with internet access to verify the table ids
+of every KWB year, the PDOK collections and the Leefbaarometer download links; without a network these
+tests are skipped (the offline fixtures in tests/fixtures/ cover the connectors' logic)."""
+
+from __future__ import annotations
+
+import json
+
+import httpx
+import pytest
+
+from gebiedsatlas.sources.fetch import cbs_odata, leefbaarometer, pdok
+from gebiedsatlas.sources.fetch.cache import Fetcher
+
+pytestmark = pytest.mark.online
+
+
+def _reachable(url: str) -> None:
+    try:
+        httpx.head(url, timeout=3, follow_redirects=True)
+    except httpx.HTTPError:
+        pytest.skip(f"geen netwerk naar {httpx.URL(url).host}")
+
+
+@pytest.mark.parametrize("year", sorted(cbs_odata.kwb_tables()))
+def test_every_kwb_table_id_names_its_year(tmp_path, year):
+    table = cbs_odata.kwb_table(year)
+    base = f"https://opendata.cbs.nl/ODataApi/odata/{table.table_id}"
+    _reachable("https://opendata.cbs.nl/ODataApi/odata/")
+    path = Fetcher(tmp_path, retries=1).get("CBS open data", f"{base}/TableInfos", "TableInfos.json",
+                                            params={"$format": "json"}, validate=cbs_odata.ODATA_PAGE)
+    title = json.loads(path.read_text(encoding="utf-8"))["value"][0]["Title"]
+    assert "wijken en buurten" in title.lower() and str(year) in title, title
+
+
+def test_pdok_wijken_of_almere_in_rd_new(tmp_path):
+    year = 2024
+    url = f"{pdok.OGC_API.format(year=year)}/collections/wijken/items"
+    _reachable(pdok.OGC_API.format(year=year))
+    path = Fetcher(tmp_path, retries=1).get("PDOK", url, "wijken.json", params={
+        "f": "json", "crs": pdok.RD_CRS, "gemeentecode": "GM0034", "limit": 100})
+    page = json.loads(path.read_text(encoding="utf-8"))
+    codes = {f["properties"].get("wijkcode") for f in page["features"]}
+    assert "WK003401" in codes
+    point = page["features"][0]["geometry"]["coordinates"]
+    while isinstance(point[0], list):  # Polygon or MultiPolygon: down to the first vertex
+        point = point[0]
+    x, y = point[:2]  # RD New metres, not degrees
+    assert 100_000 < x < 200_000 and 450_000 < y < 550_000
+
+
+@pytest.mark.parametrize("level", sorted(leefbaarometer.DOWNLOADS))
+def test_leefbaarometer_download_links(tmp_path, level):
+    url = leefbaarometer.DOWNLOADS[level][0]
+    _reachable("https://www.leefbaarometer.nl/")
+    fetcher = Fetcher(tmp_path, retries=1)
+    path = leefbaarometer.fetch_leefbaarometer(fetcher, [level])[0]
+    assert path.stat().st_size > 100_000, url
