@@ -91,6 +91,20 @@ def test_api_on_postgres(imported):
         assert attention.status_code == 200
 
 
+def test_a_running_server_keeps_answering_across_an_import(imported, data_dir):
+    # psycopg prepares statements repeated five times; the import swaps in a new observation table, and
+    # the server's pooled connections must go on with it.
+    from conftest import make_client
+
+    params = {"areas": "GM0034", "indicators": "inwoners", "periods": "2024"}
+    with make_client(imported) as client:
+        for _ in range(7):
+            assert client.get("/api/values", params=params).json()["values"][0]["value"] == 226_500
+        import_bundled(imported, data_dir)
+        for _ in range(3):
+            assert client.get("/api/values", params=params).json()["values"][0]["value"] == 226_500
+
+
 def test_agreements_on_postgres(imported):
     from conftest import make_client
 
