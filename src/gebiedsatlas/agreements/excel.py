@@ -411,12 +411,14 @@ def agreement_workbook(session: Session, agreement: Agreement, reference_year: i
     ws = wb.create_sheet("Voortgang", 1)
     _header_row(ws, [("nr", "", "Nummer van de afspraak"), ("afspraak", "", "Tekst"),
                      ("thema", "", "Thema"), ("status", "", "Afgeleide status"),
-                     ("toelichting", "", "Hoe de status is bepaald"), ("SMART-bevindingen", "", "SMART-check")])
+                     ("toelichting", "", "Hoe de status is bepaald"), ("SMART-bevindingen", "", "SMART-check"),
+                     ("atlasreeks", "", "Effectdoelen: de gebiedsindeling van de atlasreeks en de omgerekende jaren")])
     for view in commitment_views(session, agreement, reference_year):
         c = view.commitment
         _append(ws, [c.number, c.text, THEMES.get(c.theme, c.theme), PROGRESS_LABELS[view.progress.status],
-                     view.progress.explanation, "; ".join(i.message for i in view.issues)])
-    for col in "BE":
+                     view.progress.explanation, "; ".join(i.message for i in view.issues),
+                     view.progress.basis.note if view.progress.basis else None])
+    for col in "BEG":
         ws.column_dimensions[col].width = 60
         for cell in ws[col]:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
@@ -439,6 +441,8 @@ def monitoring_workbook(session: Session, *, demo: bool = False, reference_year:
     info["A2"] = f"Peiljaar {overview['reference_year']}; {overview['agreements']} afspraken, " \
                  f"{overview['commitments']} toezeggingen. Aangemaakt {datetime.now():%d-%m-%Y %H:%M}."
     info["A3"] = "Statusregel: zie /afspraken/statusregels in de Gebiedsatlas."
+    if overview["series_basis"]:
+        info["A4"] = overview["series_basis"].note
     labels = list(PROGRESS_LABELS.values())
     for title, key, head in (("Per thema", "per_theme", "thema"), ("Per partij", "per_party", "partij"),
                              ("Per gemeente", "per_gemeente", "gemeente")):
@@ -448,12 +452,12 @@ def monitoring_workbook(session: Session, *, demo: bool = False, reference_year:
             _append(ws, [name, *counts.values(), sum(counts.values())])
     ws = wb.create_sheet("Toezeggingen")
     _header_row(ws, [(h, "", h) for h in ("afspraken", "gemeente", "nr", "afspraak", "thema", "verantwoordelijk",
-                                          "status", "toelichting")])
+                                          "status", "toelichting", "atlasreeks")])
     for agreement, view in overview["rows"]:
         c = view.commitment
         _append(ws, [agreement.title, agreement.gemeente_code, c.number, c.text, THEMES.get(c.theme, c.theme),
                      [cp.party.name for cp in c.parties], PROGRESS_LABELS[view.progress.status],
-                     view.progress.explanation])
+                     view.progress.explanation, view.progress.basis.note if view.progress.basis else None])
     ws = wb.create_sheet("Vergelijking corporaties")
     _header_row(ws, [(h, "", h) for h in ("corporatie", "gemeente", "afspraken", "gepland in de looptijd",
                                           "thema's")])

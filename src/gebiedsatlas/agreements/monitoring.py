@@ -24,6 +24,45 @@ from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Commitment, CommitmentParty, Party
 
 
+@dataclass(frozen=True)
+class SeriesSummary:
+    """The boundary years of the atlas series behind several outcome targets, said in one sentence."""
+
+    series: int  # outcome targets with an atlas series
+    boundary_years: tuple[int, ...]
+    converted: int  # series with converted years
+    unconvertible: int  # series with years without a crosswalk
+
+    @property
+    def note(self) -> str:
+        years = " of ".join(map(str, self.boundary_years))
+        which = ("de laatste van het gebied" if len(self.boundary_years) == 1
+                 else "per afspraak de laatste van het gebied")
+        text = (f"Effectdoelen: {self.series} atlasreeks{'en' if self.series != 1 else ''} op de gebiedsindeling van "
+                f"{years} ({which})")
+        if self.converted:
+            text += (f"; in {self.converted} daarvan zijn jaren omgerekend waar de grenzen veranderden (gemarkeerd "
+                     "bij de afspraak)")
+        if self.unconvertible:
+            text += (f"; in {self.unconvertible} ontbreken jaren zonder omrekentabel (geen gegevens, tellen niet mee "
+                     "in de trend)")
+        return text + "."
+
+    def as_dict(self) -> dict:
+        return {"series": self.series, "boundary_years": list(self.boundary_years), "converted": self.converted,
+                "unconvertible": self.unconvertible, "note": self.note}
+
+
+def series_summary(progresses: list[Progress]) -> SeriesSummary | None:
+    """Which boundary years the atlas series of these outcome targets are on (None without any)."""
+    bases = [p.basis for p in progresses if p.basis is not None]
+    if not bases:
+        return None
+    return SeriesSummary(len(bases), tuple(sorted({b.boundary_year for b in bases})),
+                         converted=sum(bool(b.converted_years) for b in bases),
+                         unconvertible=sum(bool(b.unconvertible_years) for b in bases))
+
+
 @dataclass
 class CommitmentView:
     commitment: Commitment
@@ -102,7 +141,7 @@ def commitments_for_area(session: Session, code: str, *, demo: bool = False,
     gemeente = index.gemeente_of(code)
     if gemeente is None:
         return []
-    out = []
+    related: list[tuple[Agreement, Commitment, str]] = []
     for agreement in list_agreements(session, demo=demo, gemeente_code=gemeente.code):
         for c in agreement.commitments:
             codes = scope_codes_effective(agreement.gemeente_code, c.scope_kind, list(c.scope_codes or []))
@@ -110,19 +149,22 @@ def commitments_for_area(session: Session, code: str, *, demo: bool = False,
                 members = index.sets[codes[0]].members if codes and codes[0] in index.sets else ()
                 codes = list(members)
             relations = {r for s in codes if (r := relation(index, s, code))}
-            if not relations:
-                continue
-            rel = next(r for r in ("hier", "binnen", "omliggend") if r in relations)
-            progress = commitment_progress(session, c, reference_year)
-            out.append({
-                "agreement_id": agreement.id, "agreement_title": agreement.title,
-                "agreement_status": AGREEMENT_STATUSES[agreement.status], "is_demo": agreement.is_demo,
-                "commitment_id": c.id, "number": c.number, "text": c.text, "theme": THEMES.get(c.theme, c.theme),
-                "parties": [cp.party.name for cp in c.parties],
-                "scope": scope_label(index, agreement.gemeente_code, c.scope_kind, list(c.scope_codes or [])),
-                "relation": rel, "status": progress.status, "status_label": PROGRESS_LABELS[progress.status],
-                "explanation": progress.explanation,
-            })
+            if relations:
+                related.append((agreement, c, next(r for r in ("hier", "binnen", "omliggend") if r in relations)))
+    cache = prefetch_series(session, [c for _, c, _ in related])
+    out = []
+    for agreement, c, rel in related:
+        progress = commitment_progress(session, c, reference_year, series_cache=cache)
+        out.append({
+            "agreement_id": agreement.id, "agreement_title": agreement.title,
+            "agreement_status": AGREEMENT_STATUSES[agreement.status], "is_demo": agreement.is_demo,
+            "commitment_id": c.id, "number": c.number, "text": c.text, "theme": THEMES.get(c.theme, c.theme),
+            "parties": [cp.party.name for cp in c.parties],
+            "scope": scope_label(index, agreement.gemeente_code, c.scope_kind, list(c.scope_codes or [])),
+            "relation": rel, "status": progress.status, "status_label": PROGRESS_LABELS[progress.status],
+            "explanation": progress.explanation,
+            "series_basis": progress.basis.note if progress.basis else None,
+        })
     order = {"hier": 0, "binnen": 1, "omliggend": 2}
     return sorted(out, key=lambda d: (order[d["relation"]], d["agreement_id"], d["number"]))
 
@@ -208,6 +250,7 @@ def monitoring_overview(session: Session, *, demo: bool = False, reference_year:
         "party_kind": party_kind,
         "per_gemeente": dict(sorted(per_gemeente.items())),
         "comparison": {k: dict(sorted(v.items())) for k, v in sorted(comparison.items())},
+        "series_basis": series_summary([view.progress for _, view in rows]),
         "rows": rows,
     }
 

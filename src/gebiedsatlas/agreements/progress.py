@@ -18,6 +18,10 @@ realisation counts):
 **Outcome targets** (an atlas indicator for the scope area, from a baseline to a target value in a
 target year): the series is the atlas values of the scope area (observed or derived; suppressed and
 missing values are skipped), completed with realisations reported for years the atlas does not have.
+The atlas values are on one boundary year throughout, the latest of the scope's areas
+(``indicators/harmonise.py``): a value published on other boundaries stays as published where the
+area did not change and is converted ("omgerekend", marked) where it did; a year without a crosswalk
+to that boundary year is shown without a number and does not enter the rule.
   1. *behaald* when the latest value reaches the target (at least the target when the target is
      above the baseline, at most when below);
   2. the target year has passed without reaching it: *achter*;
@@ -33,17 +37,88 @@ import math
 from dataclasses import dataclass, field
 from datetime import date
 
+import pandas as pd
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.agreements.projection import Trend, fit_trend
 from gebiedsatlas.agreements.serialize import latest_realisations
 from gebiedsatlas.agreements.smart import SmartIssue, is_measurable, smart_check
 from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.indicators.harmonise import harmonised_values, lacks_crosswalk
+from gebiedsatlas.sources.values import Status
 from gebiedsatlas.store.agreements import Commitment
 
 OUTPUT_ON_TRACK = 0.9
 OUTPUT_AT_RISK = 0.7
 OUTCOME_AT_RISK = 0.5
+
+
+@dataclass(frozen=True)
+class SeriesBasis:
+    """The one boundary year of an outcome target's atlas series, and what that took (``note``)."""
+
+    boundary_year: int
+    converted_years: tuple[int, ...] = ()  # values converted through the crosswalk ("omgerekend")
+    kept_years: tuple[int, ...] = ()  # published on other boundaries of an area that did not change
+    unconvertible_years: tuple[int, ...] = ()  # no crosswalk to the boundary year: no number, not used
+    all_published_here: bool = False  # every value was published on this division (known for single areas)
+
+    @property
+    def note(self) -> str:
+        year = self.boundary_year
+        text = f"Atlasreeks op de gebiedsindeling van {year}"
+        if self.converted_years:
+            text += f"; omgerekende jaren gemarkeerd ({_years(self.converted_years)})."
+        elif self.kept_years:
+            text += ("; de grenzen van dit gebied waren in de andere jaren gelijk, de waarden staan er zoals "
+                     "gepubliceerd.")
+        elif self.unconvertible_years:
+            text += "."
+        elif self.all_published_here:
+            text += ": alle waarden zijn op deze indeling gepubliceerd."
+        else:
+            text += "; waarden van andere indelingen worden omgerekend waar de grenzen veranderden (hier niet nodig)."
+        if self.unconvertible_years:
+            text += (f" Voor {_years(self.unconvertible_years)} is er geen omrekentabel naar {year}: geen "
+                     "gegevens, telt niet mee in de trend.")
+        return text
+
+    @property
+    def short(self) -> str:
+        """One line for a table row: the boundary year and the years that needed a word."""
+        text = f"Atlasreeks op de gebiedsindeling van {self.boundary_year}"
+        if self.converted_years:
+            text += f"; omgerekend: {_years(self.converted_years)}"
+        if self.unconvertible_years:
+            text += f"; zonder omrekentabel (telt niet mee): {_years(self.unconvertible_years)}"
+        return text + "."
+
+    def as_dict(self) -> dict:
+        return {"boundary_year": self.boundary_year, "converted_years": list(self.converted_years),
+                "kept_years": list(self.kept_years), "unconvertible_years": list(self.unconvertible_years),
+                "all_published_here": self.all_published_here, "note": self.note}
+
+
+def _years(years: tuple[int, ...]) -> str:
+    return ", ".join(map(str, years[:-1])) + " en " + str(years[-1]) if len(years) > 1 else str(years[0])
+
+
+def series_basis(series: list[dict]) -> SeriesBasis | None:
+    """What the atlas points of a series (``series_points``) say about their boundary year."""
+    atlas = [p for p in series if p.get("source") == "atlas"]
+    if not atlas:
+        return None
+
+    def years(test) -> tuple[int, ...]:
+        return tuple(sorted({p["year"] for p in atlas if test(p)}))
+
+    return SeriesBasis(
+        int(atlas[0]["boundary_year"]),
+        converted_years=years(lambda p: p["converted"]),
+        kept_years=years(lambda p: p["value"] is not None and not p["converted"]
+                         and p["from_year"] not in (None, p["boundary_year"])),
+        unconvertible_years=years(lambda p: p["value"] is None),
+        all_published_here=all(p["from_year"] == p["boundary_year"] for p in atlas if p["value"] is not None))
 
 
 @dataclass
@@ -59,8 +134,11 @@ class Progress:
     current_year: int | None = None
     projected_value: float | None = None
     trend: Trend | None = None
-    series: list[dict] = field(default_factory=list)  # {"year", "value", "source": atlas|gemeld[, "status"]}
+    # {"year", "value", "source": atlas|gemeld[, "status", "boundary_year", "from_year", "converted", "method"]};
+    # value None: an atlas year without a crosswalk to the series' boundary year (shown, not used)
+    series: list[dict] = field(default_factory=list)
     issues: list[SmartIssue] = field(default_factory=list)
+    basis: SeriesBasis | None = None  # the boundary year of the atlas series (outcome targets)
 
     @property
     def share(self) -> float | None:
@@ -105,15 +183,15 @@ def output_progress(planned: dict[int, float], realised: dict[int, float], refer
 def outcome_progress(series: list[dict], *, baseline_value: float | None, target_value: float,
                      target_year: int, reference_year: int, higher_is_better: bool = True) -> Progress:
     """Status of an outcome target from a series of {"year", "value", "source"} (rule above)."""
-    points = sorted((s for s in series if s["value"] is not None and not math.isnan(s["value"])),
-                    key=lambda s: s["year"])
+    shown = sorted(series, key=lambda s: (s["year"], s["source"] != "atlas"))
+    points = [s for s in shown if s["value"] is not None and not math.isnan(s["value"])]
     start = baseline_value if baseline_value is not None else (points[0]["value"] if points else None)
     upward = target_value > start if start is not None and start != target_value else higher_is_better
 
     def reached(v: float) -> bool:
         return v >= target_value if upward else v <= target_value
 
-    base = Progress("niet_meetbaar", "", series=points)
+    base = Progress("niet_meetbaar", "", series=shown)
     if not points:
         base.explanation = "Geen meetwaarden voor dit gebied en deze indicator."
         return base
@@ -152,23 +230,51 @@ def series_key(commitment: Commitment) -> tuple:
             commitment.indicator_id)
 
 
-def atlas_series(session: Session, commitment: Commitment) -> list[dict]:
-    """Atlas values of the commitment's indicator for its scope, as {"year", "value", "source"}."""
-    from gebiedsatlas.agreements.scope import scope_values
+def points_by_series(frame: pd.DataFrame) -> dict[tuple[str, str], list[dict]]:
+    """Harmonised rows (``indicators/harmonise.py``) as series points per (area, indicator), by year:
+    the values with a number, and the years that lost theirs for want of a crosswalk (value None,
+    with the reason). Suppressed and missing published values are left out."""
+    with_number = {Status.OBSERVED.value, Status.DERIVED.value, Status.CONVERTED.value}
+    out: dict[tuple[str, str], list[dict]] = {}
+    if frame.empty:
+        return out
+    frame = frame.sort_values("period")
+    columns = [frame[c].tolist() for c in ("area_code", "indicator_id", "period", "value", "status",
+                                            "boundary_year", "from_year", "method")]
+    for area, indicator, period, value, status, boundary, origin, method in zip(*columns, strict=True):
+        method = method if isinstance(method, str) else None
+        has_number = status in with_number and not pd.isna(value)
+        if not has_number and not (status == Status.MISSING.value and lacks_crosswalk(method)):
+            continue
+        out.setdefault((area, indicator), []).append({
+            "year": int(period), "value": float(value) if has_number else None, "source": "atlas",
+            "status": status, "boundary_year": int(boundary), "from_year": None if pd.isna(origin) else int(origin),
+            "converted": status == Status.CONVERTED.value, "method": method})
+    return out
 
-    frame = scope_values(session, commitment.agreement.gemeente_code, commitment.scope_kind,
-                         list(commitment.scope_codes or []), commitment.indicator_id)
-    return [{"year": int(r.period), "value": float(r.value), "source": "atlas", "status": r.status}
-            for r in frame.itertuples() if r.status in ("observed", "derived") and not math.isnan(r.value)]
+
+def series_points(frame: pd.DataFrame) -> list[dict]:
+    """The series points (``points_by_series``) of harmonised rows of one area and indicator."""
+    return [p for points in points_by_series(frame).values() for p in points]
+
+
+def atlas_series(session: Session, commitment: Commitment) -> list[dict]:
+    """Atlas values of the commitment's indicator for its scope, on the scope's latest boundary year
+    (``series_points``)."""
+    from gebiedsatlas.agreements.scope import scope_series
+
+    return series_points(scope_series(session, commitment.agreement.gemeente_code, commitment.scope_kind,
+                                      list(commitment.scope_codes or []), commitment.indicator_id))
 
 
 def prefetch_series(session: Session, commitments: list[Commitment]) -> dict[tuple, list[dict]]:
-    """Atlas series of many single-area outcome targets in one query (dashboards show hundreds).
+    """Atlas series of many single-area outcome targets at once (dashboards show hundreds): one query
+    for the areas' boundary years, then one ``harmonised_values`` per boundary year.
 
     Scopes of several areas or an area set are aggregated per commitment later (``atlas_series``).
     """
     from gebiedsatlas.agreements.scope import scope_codes_effective
-    from gebiedsatlas.indicators.values import observations
+    from gebiedsatlas.indicators.harmonise import latest_boundary_years
 
     wanted: dict[tuple, tuple[str, str]] = {}
     for c in commitments:
@@ -179,11 +285,12 @@ def prefetch_series(session: Session, commitments: list[Commitment]) -> dict[tup
             wanted[series_key(c)] = (codes[0], c.indicator_id)
     if not wanted:
         return {}
-    frame = observations(session, sorted({a for a, _ in wanted.values()}), sorted({i for _, i in wanted.values()}))
-    frame = frame[frame["status"].isin(["observed", "derived"]) & frame["value"].notna()].sort_values("period")
-    grouped = {k: [{"year": int(p), "value": float(v), "source": "atlas", "status": st}
-                   for p, v, st in zip(g["period"], g["value"], g["status"], strict=True)]
-               for k, g in frame.groupby(["area_code", "indicator_id"])}
+    years = latest_boundary_years(session, [a for a, _ in wanted.values()])
+    grouped: dict[tuple[str, str], list[dict]] = {}
+    for year in sorted(set(years.values())):
+        pairs = {pair for pair in wanted.values() if years.get(pair[0]) == year}
+        frame = harmonised_values(session, sorted({a for a, _ in pairs}), sorted({i for _, i in pairs}), year)
+        grouped |= {key: points for key, points in points_by_series(frame).items() if key in pairs}
     return {key: grouped.get(pair, []) for key, pair in wanted.items()}
 
 
@@ -209,7 +316,7 @@ def commitment_progress(session: Session, commitment: Commitment, reference_year
             series = atlas_series(session, commitment)
             if series_cache is not None:
                 series_cache[key] = list(series)
-        atlas_years = {s["year"] for s in series}
+        atlas_years = {s["year"] for s in series if s["value"] is not None}
         series += [{"year": y, "value": v, "source": "gemeld"} for y, v in reported.items()
                    if y not in atlas_years]
         indicator = catalogue[commitment.indicator_id]
@@ -217,5 +324,6 @@ def commitment_progress(session: Session, commitment: Commitment, reference_year
                                   target_value=commitment.target_value, target_year=commitment.target_year,
                                   reference_year=reference_year,
                                   higher_is_better=indicator.direction.sign >= 0)
+        result.basis = series_basis(series)
     result.issues = issues
     return result

@@ -1,5 +1,12 @@
 """The area a commitment applies to: validation against the AreaIndex, labels, atlas values, and
-which areas it touches (for the area profile and the map)."""
+which areas it touches (for the area profile and the map).
+
+Two kinds of atlas values: ``scope_values`` gives the values as published (the current figures,
+one period at a time); ``scope_series`` gives the series behind an outcome target on one boundary
+year throughout -- the latest of the scope's areas -- through ``indicators/harmonise.py`` (values of
+other boundary years kept where the area did not change, converted where it did, without a number
+where there is no crosswalk).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +15,12 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.areas.codes import Level, is_area_code
 from gebiedsatlas.areas.index import AreaIndex, area_index
+from gebiedsatlas.indicators.harmonise import (
+    HARMONISED_COLUMNS,
+    harmonised_group_values,
+    harmonised_values,
+    latest_boundary_years,
+)
 from gebiedsatlas.indicators.values import SET_LEVEL, VALUE_COLUMNS, area_set_values, area_values, group_values
 
 SCOPE_LEVEL = {"gemeente": Level.GEMEENTE, "wijk": Level.WIJK, "buurt": Level.BUURT}
@@ -79,6 +92,34 @@ def scope_values(session: Session, gemeente_code: str, scope_kind: str, codes: l
         return pd.DataFrame(columns=VALUE_COLUMNS)
     return group_values(session, "afspraakgebied", "Gebied van de afspraak", SET_LEVEL,
                         lambda _period: effective, ids, periods)
+
+
+def scope_members(index: AreaIndex, gemeente_code: str, scope_kind: str, codes: list[str]) -> list[str]:
+    """The stored areas a scope is made of (the members of an area set)."""
+    if scope_kind == "gebiedsset":
+        return sorted(index.sets[codes[0]].members) if codes and codes[0] in index.sets else []
+    return [c for c in scope_codes_effective(gemeente_code, scope_kind, codes) if c in index.areas]
+
+
+def scope_boundary_year(session: Session, members: list[str]) -> int | None:
+    """The boundary year of a scope's series: the latest boundary year of its areas' values."""
+    return max(latest_boundary_years(session, members).values(), default=None)
+
+
+def scope_series(session: Session, gemeente_code: str, scope_kind: str, codes: list[str],
+                 indicator_id: str) -> pd.DataFrame:
+    """Atlas values of one indicator for the scope on one boundary year, the scope's latest
+    (``HARMONISED_COLUMNS``; a scope of several areas or an area set is aggregated from its members'
+    harmonised values by the indicator's rule)."""
+    index = area_index(session)
+    members = scope_members(index, gemeente_code, scope_kind, codes)
+    year = scope_boundary_year(session, members) if members else None
+    if year is None:
+        return pd.DataFrame(columns=HARMONISED_COLUMNS)
+    if scope_kind != "gebiedsset" and len(members) == 1:
+        return harmonised_values(session, members, [indicator_id], year)
+    group = codes[0] if scope_kind == "gebiedsset" else "afspraakgebied"
+    return harmonised_group_values(session, group, members, [indicator_id], year)
 
 
 def latest_figures(session: Session, gemeente_code: str, scope_kind: str, codes: list[str],

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.agreements import history
 from gebiedsatlas.agreements.history import Actor
-from gebiedsatlas.agreements.scope import scope_errors, scope_values
+from gebiedsatlas.agreements.scope import scope_errors, scope_series
 from gebiedsatlas.agreements.vocab import (
     AGREEMENT_STATUSES,
     PARTY_KINDS,
@@ -353,9 +353,10 @@ def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> Co
 
 
 def _fill_baseline(session: Session, agreement: Agreement, data: CommitmentInput) -> None:
-    """Take the baseline from the atlas: the value in the baseline year, or the latest value."""
-    frame = scope_values(session, agreement.gemeente_code, data.scope_kind, data.scope_codes, data.indicator_id)
-    frame = frame[frame["status"].isin(["observed", "derived"]) & frame["value"].notna()]
+    """Take the baseline from the atlas series the status is measured on (on the scope's latest
+    boundary year, ``scope_series``): the value in the baseline year, or the latest value."""
+    frame = scope_series(session, agreement.gemeente_code, data.scope_kind, data.scope_codes, data.indicator_id)
+    frame = frame[frame["status"].isin(["observed", "derived", "converted"]) & frame["value"].notna()]
     if data.baseline_year is not None:
         frame = frame[frame["period"] == data.baseline_year]
     if len(frame):

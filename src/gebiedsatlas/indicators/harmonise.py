@@ -25,6 +25,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.areas import crosswalk as cw
@@ -32,11 +33,14 @@ from gebiedsatlas.indicators.aggregate import aggregate_groups, nearest_period
 from gebiedsatlas.indicators.catalogue import Catalogue, load_catalogue
 from gebiedsatlas.indicators.values import observations
 from gebiedsatlas.sources.values import Status
+from gebiedsatlas.store.models import Observation
 
 HARMONISED_COLUMNS = ["area_code", "indicator_id", "period", "value", "status", "source_id", "boundary_year",
                       "method", "from_year"]
 # The start of the method text of a value that could not be put on the target boundaries.
 NO_CROSSWALK = "geen omrekentabel"
+# In the method text of a group value without a number because members had no crosswalk.
+MEMBERS_WITHOUT_CROSSWALK = "zonder omrekentabel naar de grenzen van"
 
 
 def no_crosswalk_note(from_year: int, to_year: int) -> str:
@@ -50,6 +54,24 @@ def unchanged_note(from_year: int, to_year: int) -> str:
 def is_unconvertible(method: object) -> bool:
     """Whether a harmonised value has no number because its boundary year has no crosswalk."""
     return isinstance(method, str) and NO_CROSSWALK in method
+
+
+def lacks_crosswalk(method: object) -> bool:
+    """Whether a harmonised value of an area or a group (``harmonised_group_values``) has no number
+    because (some of) its values were on boundaries without a crosswalk to the target year."""
+    return is_unconvertible(method) or (isinstance(method, str) and MEMBERS_WITHOUT_CROSSWALK in method)
+
+
+def latest_boundary_years(session: Session, codes: Sequence[str]) -> dict[str, int]:
+    """The latest boundary year of each area's stored values (what ``latest_boundary_year`` gives for
+    all of an area's values), for many areas in one query; areas without values are left out."""
+    codes = sorted(set(codes))
+    out: dict[str, int] = {}
+    for start in range(0, len(codes), 5_000):
+        stmt = (select(Observation.area_code, func.max(Observation.boundary_year))
+                .where(Observation.area_code.in_(codes[start:start + 5_000])).group_by(Observation.area_code))
+        out.update({code: int(year) for code, year in session.execute(stmt) if year is not None})
+    return out
 
 
 def latest_boundary_year(frame: pd.DataFrame) -> int | None:
@@ -178,8 +200,8 @@ def harmonised_group_values(session: Session, code: str, members: Sequence[str],
             if pd.isna(row.value):
                 status = Status.MISSING.value
                 lost = int(stranded_count.get((indicator_id, period), 0))
-                method = (f"{row.reason}: {lost} van de {row.members} gebieden zonder omrekentabel naar de "
-                          f"grenzen van {boundary_year}" if lost else row.reason)
+                method = (f"{row.reason}: {lost} van de {row.members} gebieden {MEMBERS_WITHOUT_CROSSWALK} "
+                          f"{boundary_year}" if lost else row.reason)
             else:
                 status = Status.CONVERTED.value if from_converted else Status.DERIVED.value
                 method = f"{rule.describe()}: {row.used} van {row.members} gebieden (dekking {row.coverage:.0%})"

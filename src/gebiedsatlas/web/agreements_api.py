@@ -34,6 +34,7 @@ def _progress_dict(p: Progress) -> dict:
             "trend": None if p.trend is None else {"slope": p.trend.slope, "intercept": p.trend.intercept,
                                                    "first_year": p.trend.first_year, "last_year": p.trend.last_year},
             "series": p.series,
+            "series_basis": p.basis.as_dict() if p.basis else None,
             "smart": [{"code": i.code, "message": i.message, "blocking": i.blocking} for i in p.issues]}
 
 
@@ -111,7 +112,8 @@ def monitoring_overview(session: SessionDep, demo: bool = False, year: int | Non
                                 "themes": dict(cell["themes"])} for town, cell in towns.items()}
                   for corp, towns in o["comparison"].items()}
     return {k: o[k] for k in ("reference_year", "total", "commitments", "agreements", "per_theme", "per_party",
-                              "per_gemeente")} | {"comparison": comparison}
+                              "per_gemeente")} | {
+        "comparison": comparison, "series_basis": o["series_basis"].as_dict() if o["series_basis"] else None}
 
 
 @router.post("/agreements", status_code=201, summary="Nieuwe afspraken (status concept)")

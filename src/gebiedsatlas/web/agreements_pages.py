@@ -317,6 +317,7 @@ def _agreement_response(request: Request, session: Session, agreement_id: int,
         "demo": agreement.is_demo, "agreement": agreement, "views": views,
         "gemeente": index.get(agreement.gemeente_code),
         "reciprocity": monitoring.reciprocity(agreement), "counts": monitoring.status_counts(views),
+        "series_basis": monitoring.series_summary([v.progress for v in views]),
         "figures": _scope_figures(session, agreement, views), "catalogue": load_catalogue(),
         "snapshot": history.signing_snapshot(session, agreement.id), "status_errors": status_errors or {},
         "today": date.today().isoformat(),
@@ -430,7 +431,9 @@ def commitment_page(request: Request, session: SessionDep, commitment_id: int):
     chart = None
     if view.progress.series:
         trend = view.progress.trend
-        chart = {"points": view.progress.series,
+        # Years without a number (no crosswalk to the series' boundary year) are in the table only.
+        chart = {"points": [{**p, "markering": "omgerekend" if p.get("converted") else "gepubliceerd"}
+                            for p in view.progress.series if p["value"] is not None],
                  "trend": [{"year": y, "value": trend.at(y)} for y in (trend.first_year, commitment.target_year)]
                  if trend else [],
                  "target": {"year": commitment.target_year, "value": commitment.target_value}}
