@@ -29,6 +29,7 @@ own aggregation rule (``indicators/aggregate.py``), never by averaging rates. No
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -202,10 +203,24 @@ def store_crosswalk(session: Session, rows: pd.DataFrame) -> int:
     return len(records)
 
 
-def load_crosswalk(session: Session, from_year: int, to_year: int) -> pd.DataFrame:
-    rows = session.execute(select(*[getattr(AreaCrosswalk, c) for c in CROSSWALK_COLUMNS]).where(
-        AreaCrosswalk.from_year == from_year, AreaCrosswalk.to_year == to_year)).all()
-    return pd.DataFrame(rows, columns=CROSSWALK_COLUMNS)
+_CODE_FILTER_LIMIT = 5_000  # longer code lists: read the whole crosswalk (bound-parameter limits, one scan)
+
+
+def load_crosswalk(session: Session, from_year: int, to_year: int, *, to_codes: Sequence[str] | None = None,
+                   from_codes: Sequence[str] | None = None) -> pd.DataFrame:
+    """The stored crosswalk from ``from_year`` to ``to_year``, optionally only rows into ``to_codes`` and/or out
+    of ``from_codes`` (filtered in the database: a profile needs a handful of a national crosswalk's rows)."""
+    conditions = [AreaCrosswalk.from_year == from_year, AreaCrosswalk.to_year == to_year]
+    for column, codes in ((AreaCrosswalk.to_code, to_codes), (AreaCrosswalk.from_code, from_codes)):
+        if codes is not None and len(codes) <= _CODE_FILTER_LIMIT:
+            conditions.append(column.in_(list(codes)))
+    rows = session.execute(select(*[getattr(AreaCrosswalk, c) for c in CROSSWALK_COLUMNS]).where(*conditions)).all()
+    frame = pd.DataFrame(rows, columns=CROSSWALK_COLUMNS)
+    if to_codes is not None and len(to_codes) > _CODE_FILTER_LIMIT:
+        frame = frame[frame["to_code"].isin(set(to_codes))]
+    if from_codes is not None and len(from_codes) > _CODE_FILTER_LIMIT:
+        frame = frame[frame["from_code"].isin(set(from_codes))]
+    return frame
 
 
 def crosswalk_years(session: Session, to_year: int) -> list[int]:

@@ -109,12 +109,10 @@ def harmonised_values(session: Session, codes: Sequence[str], indicator_ids: Seq
     done = set(_keys(direct))
     others = cw.crosswalk_years(session, boundary_year)
     for from_year in sorted((y for y in others if y != boundary_year), key=lambda y: (abs(y - boundary_year), -y)):
-        forward = cw.load_crosswalk(session, from_year, boundary_year)
-        forward = forward[forward["to_code"].isin(codes)]
+        forward = cw.load_crosswalk(session, from_year, boundary_year, to_codes=codes)
         if forward.empty:
             continue
-        backward = cw.load_crosswalk(session, boundary_year, from_year)
-        backward = backward[backward["from_code"].isin(set(forward["to_code"]))]
+        backward = cw.load_crosswalk(session, boundary_year, from_year, from_codes=sorted(set(forward["to_code"])))
         same = cw.unchanged_targets(forward, backward)
         # The same area: the published value stands, with a note.
         kept = _without(own[(own["boundary_year"] == from_year) & own["area_code"].isin(same)], done)
