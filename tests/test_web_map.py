@@ -194,6 +194,58 @@ def test_map_draws_one_shape_per_area_and_tooltip_and_click(live_server, page):
 
 
 @pytest.mark.browser
+def test_map_shapes_by_keyboard_one_tab_stop(live_server, page):
+    _open_map(page, live_server.url, indicator="laag_inkomen", level="wijk", scope=ALMERE, period=2022)
+    active = "() => { const a = document.activeElement; return [a.id, a.getAttribute('href'), " \
+             "a.getAttribute('aria-label'), a.closest('#atlas-map') !== null]; }"
+    rows = {r["code"]: r for r in page.evaluate("""() => Array.from(
+        document.querySelectorAll('#atlas-map-table tbody tr'), (tr) => ({code: tr.dataset.code,
+        cells: Array.from(tr.cells, (td) => td.textContent.trim())}))""")}
+    # The map is one tab stop right after the form.
+    page.locator("form.atlas-map-form button[type=submit]").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate(active)[0] == "atlas-map"
+    # An arrow key picks the area in the middle of the view; the next one moves to a neighbour east of it.
+    page.keyboard.press("ArrowRight")
+    first = page.evaluate(active)
+    page.keyboard.press("ArrowRight")
+    _, href, label, inside = page.evaluate(active)
+    assert inside and href != first[1] and href.startswith("/gebied/WK0034")
+    name, _, value, klasse = rows[href.removeprefix("/gebied/")]["cells"]
+    measure = "Personen met een laag inkomen"
+    assert label == (f"{name}, {measure}: geen gegevens, klasse: geen gegevens, 2022" if value == "geen gegevens"
+                     else f"{name}, {measure}: {value}%, klasse {klasse}, 2022")
+    # Home: the first area of the table.
+    page.keyboard.press("Home")
+    assert page.evaluate(active)[1] == f"/gebied/{next(iter(rows))}"
+    # Typing the start of a name: Centrum Almere Haven, with its published figure (CBS KWB 2022).
+    page.keyboard.type("centrum almere h")
+    _, href, label, _ = page.evaluate(active)
+    assert href == f"/gebied/{ALMERE_HAVEN}"
+    assert label.startswith(f"Centrum Almere Haven, {measure}: 43,6%, klasse ") and label.endswith(" van 5, 2022")
+    # Visible focus: a ring around the shape and the same tooltip as on hover.
+    assert page.locator("#atlas-map path.atlas-map__focus-ring").count() == 2
+    tooltip = page.locator(".atlas-tooltip")
+    assert tooltip.inner_text().replace("\n", ", ") == label
+    assert axe_violations(page) == []
+    # Tab leaves the map (no trap); Shift+Tab comes back to the same area.
+    page.keyboard.press("Tab")
+    assert page.evaluate(active)[3] is False
+    assert page.locator("#atlas-map path.atlas-map__focus-ring").count() == 0
+    page.keyboard.press("Shift+Tab")
+    assert page.evaluate(active)[1] == f"/gebied/{ALMERE_HAVEN}"
+    # Escape goes back to the container, the next arrow key resumes at the same area.
+    page.keyboard.press("Escape")
+    assert page.evaluate(active)[0] == "atlas-map"
+    page.keyboard.press("ArrowDown")
+    assert page.evaluate(active)[1] == f"/gebied/{ALMERE_HAVEN}"
+    # Enter opens the profile, as a click does.
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/gebied/{ALMERE_HAVEN}", timeout=15_000, wait_until="commit")
+    assert not page.js_errors
+
+
+@pytest.mark.browser
 def test_shared_url_restores_the_same_map(live_server, page, browser):
     _open_map(page, live_server.url, indicator="lbm_score", level="buurt", scope=ALMERE, period=2024,
               method="equal_interval", k=4)
