@@ -120,6 +120,44 @@ def test_recoded_area_and_unchanged_area():
     assert out.loc["BU00010005", "value"] == 2.0  # a class moves with a whole area only
 
 
+def test_an_unchanged_area_does_not_drop_a_part_its_neighbour_moves_into_it():
+    # SYNTHETIC (the WK003416 case): T keeps 95 % of its 2021 outline from T (2020), so on its own it would
+    # be unchanged backwards, but the other 5 % is 1/6 of the small N, which moves that part into T. T has
+    # no WOZ value, N has: the converted value rests on N and must say N covers 5 % of T, not 0 %.
+    before = areas(WK000101=(0, 0, 95, 100), WK000102=(95, 0, 125, 100))
+    after = areas(WK000101=(0, 0, 100, 100), WK000102=(100, 0, 125, 100))
+    walk = cw.build_crosswalk(before, after, 2020, 2021)
+    forward, backward = walk[walk["from_year"] == 2020], walk[walk["from_year"] == 2021]
+    assert {(f, t) for f, t in zip(forward["from_code"], forward["to_code"], strict=True)} == \
+        {(f, t) for t, f in zip(backward["from_code"], backward["to_code"], strict=True)}  # the same pairs
+    assert backward[backward["from_code"] == "WK000101"].set_index("to_code")["weight"].to_dict() \
+        == pytest.approx({"WK000101": 0.95, "WK000102": 0.05})
+    assert set(backward.loc[backward["from_code"] == "WK000101", "method"]) == {"area"}
+    rows = [("WK000101", "woningvoorraad", 2020, 1.0), ("WK000102", "woningvoorraad", 2020, 600.0),
+            ("WK000102", "woz_waarde", 2020, 514.0)]
+    out = cw.convert_values(values(rows), forward, backward, load_catalogue(), ["woz_waarde"]).set_index("area_code")
+    woz = out.loc["WK000101"]
+    assert woz["value"] == 514.0 and woz["status"] == "converted"  # 100 of 101 apportioned dwellings valued
+    assert woz["method"].endswith("1 gebied(en) van 2020, overlap 5%")
+
+
+def test_a_small_overlap_an_unchanged_area_drops_is_dropped_both_ways():
+    # SYNTHETIC: T is unchanged (95 %); N (2020) is split in two and 5 % of it lay in T's 2021 outline. That
+    # part is under 10 % of N as well: noise on both sides, dropped both ways (N's weights rescaled).
+    before = areas(WK000101=(0, 0, 95, 100), WK000102=(95, 0, 200, 100))
+    after = areas(WK000101=(0, 0, 100, 100), WK000103=(100, 0, 150, 100), WK000104=(150, 0, 200, 100))
+    walk = cw.build_crosswalk(before, after, 2020, 2021)
+    forward, backward = walk[walk["from_year"] == 2020], walk[walk["from_year"] == 2021]
+    assert cw.unchanged_targets(forward, backward) == {"WK000101"}
+    assert forward[forward["from_code"] == "WK000102"].set_index("to_code")["weight"].to_dict() == pytest.approx(
+        {"WK000103": 0.5, "WK000104": 0.5})
+    assert not ((backward["from_code"] == "WK000101") & (backward["to_code"] == "WK000102")).any()
+
+
+def test_overlap_text_never_rounds_a_real_overlap_to_zero():
+    assert [cw.overlap_text(s) for s in (0.0, 0.004, 0.0317, 0.96, 1.0)] == ["0%", "<1%", "3%", "96%", "100%"]
+
+
 def test_non_additive_value_is_not_split():
     _, out = convert([("BU00010001", "stedelijkheid", 2020, 2.0)], areas(**SPLIT_FROM), areas(**SPLIT_TO),
                      ["stedelijkheid"])
@@ -214,8 +252,31 @@ def test_a_split_into_a_new_wijk_code_is_found():
     split = forward.set_index("to_code")
     assert split["weight"].to_dict() == pytest.approx({"WK000101": 0.7, "WK000103": 0.3})
     assert set(split["method"]) == {"population"}
-    assert backward.set_index("from_code").loc["WK000103", ["to_code", "weight"]].tolist() == ["WK000101", 1.0]
+    back = backward.set_index("from_code")
+    # The new wijk goes whole into the old one, which still exists and keeps its own part: a split, so the
+    # link back is weighted by inhabitants, not a recoding.
+    assert back.loc["WK000103", ["to_code", "weight", "method"]].tolist() == ["WK000101", 1.0, "population"]
+    assert back.loc["WK000101", ["to_code", "weight", "method"]].tolist() == ["WK000101", 1.0, "unchanged"]
     assert cw.unchanged_targets(forward, backward) == set()
+
+
+def test_the_new_part_of_a_split_by_area_is_not_recoded():
+    # SYNTHETIC split by area: WK000101 (2020) keeps its west half; the east half becomes the new WK000103.
+    before = areas(WK000101=(0, 0, 200, 100))
+    after = areas(WK000101=(0, 0, 100, 100), WK000103=(100, 0, 200, 100))
+    walk = cw.build_crosswalk(before, after, 2020, 2021)
+    forward, backward = walk[walk["from_year"] == 2020], walk[walk["from_year"] == 2021]
+    assert set(forward["method"]) == {"area"}
+    assert backward.set_index("from_code")["method"].to_dict() == {"WK000101": "unchanged", "WK000103": "area"}
+    # Conversions both ways: counts split by area, and put back together.
+    out = cw.convert_values(values([("WK000101", "inwoners", 2020, 1000.0)]), forward, backward, load_catalogue(),
+                            ["inwoners"]).set_index("area_code")
+    assert out["value"].to_dict() == pytest.approx({"WK000101": 500.0, "WK000103": 500.0})
+    assert out["method"].str.endswith("overlap 100%").all()
+    back = cw.convert_values(values([("WK000101", "inwoners", 2021, 400.0), ("WK000103", "inwoners", 2021, 600.0)]),
+                             backward, forward, load_catalogue(), ["inwoners"]).set_index("area_code")
+    assert back.loc["WK000101", "value"] == pytest.approx(1000.0)
+    assert back.loc["WK000101", "method"].endswith("2 gebied(en) van 2021, overlap 100%")
 
 
 def test_a_merge_with_a_recoded_buurt_is_found():
@@ -271,6 +332,23 @@ def test_nta_crosswalk_2022_to_2024_by_inhabitants_is_nearly_the_identity(nta_wi
     assert moved.loc[("WK003473", "WK003474"), "method"] == "area"
     assert not (forward["from_code"].str[:6].str.replace("WK", "GM") != forward["to_code"].str[:6]
                 .str.replace("WK", "GM")).any()  # no weight leaks into another gemeente
+
+
+def test_nta_crosswalk_by_area_holds_the_same_pairs_both_ways(nta_wijken):
+    # By area every overlap has a share on both sides: each forward row has its backward row (the overlap of
+    # a converted value) and the other way round. Real case: 3.3 % of the 2024 outline of WK003416 (Overig
+    # Almere Haven) lies in the 2022 outline of WK003409, and that is 29 % of WK003409, so
+    # WK003416 is not unchanged backwards: the row back to WK003409 is kept.
+    w22, w24, _ = nta_wijken
+    walk = cw.build_crosswalk(w22, w24, 2022, 2024)
+    forward, backward = walk[walk["from_year"] == 2022], walk[walk["from_year"] == 2024]
+    assert set(zip(forward["from_code"], forward["to_code"], strict=True)) == \
+        set(zip(backward["to_code"], backward["from_code"], strict=True))
+    into = forward[forward["to_code"] == "WK003416"].set_index("from_code")["weight"]
+    assert into.to_dict() == pytest.approx({"WK003416": 1.0, "WK003409": 0.289}, abs=0.001)
+    back = backward[backward["from_code"] == "WK003416"].set_index("to_code")
+    assert back["weight"].to_dict() == pytest.approx({"WK003416": 0.967, "WK003409": 0.033}, abs=0.001)
+    assert set(back["method"]) == {"area"}
 
 
 def test_nta_buurten_are_placed_by_code_not_by_the_generalised_outlines(nta_wijken):

@@ -147,10 +147,10 @@ def test_a_changed_wijk_gets_its_2022_values_converted(by_area):
     geer = at.loc[("WK035606", "inwoners", 2022)]
     assert geer["value"] == pytest.approx(inw06 + share * inw07)
     assert geer["status"] == "converted" and geer["from_year"] == 2022
-    # 96 %: the other 4 % of its 2024 outline lies in the 2022 outline of WK035608, but that is under 1 % of
-    # WK035608 (noise, dropped in that direction).
+    # 100 %: another 4 % of its 2024 outline lies in the 2022 outline of WK035608, but that is under 1 % of
+    # the unchanged WK035608 and under 10 % of Huis de Geer: noise on both sides, dropped both ways.
     assert geer["method"] == ("omgerekend naar grenzen 2024: aantallen verdeeld naar aandeel, "
-                              "2 gebied(en) van 2022, overlap 96%")
+                              "2 gebied(en) van 2022, overlap 100%")
     assert at.loc[("WK035607", "inwoners", 2022), "value"] == pytest.approx((1 - share) * inw07)
     # Inhabitants are conserved.
     assert at.loc[("WK035606", "inwoners", 2022), "value"] + at.loc[("WK035607", "inwoners", 2022), "value"] \
@@ -172,6 +172,26 @@ def test_a_changed_wijk_gets_its_2022_values_converted(by_area):
     assert "niet op te tellen en het gebied is veranderd" in urban["method"]
     # Values already on the 2024 boundaries stand as published.
     assert at.loc[("WK035606", "inwoners", 2024), ["value", "status"]].tolist() == [695, "observed"]
+
+
+def test_a_converted_value_states_the_overlap_it_rests_on(by_area):
+    # Real case, by area: the 2022 WOZ value of Overig Almere Haven (WK003416, 1 dwelling) is suppressed; De
+    # Velden (WK003409, 590 dwellings, WOZ 514) has 29 % of its 2022 outline in WK003416's 2024 outline,
+    # which is 3 % of WK003416. The converted value rests on De Velden alone (its apportioned dwellings are
+    # over 99 % of the weight) and says it covers 3 % of the area (it said "overlap 0%" before).
+    session = by_area
+    assert published(session, "WK003416", "woz_waarde", 2022) is None
+    assert published(session, "WK003409", "woz_waarde", 2022) == 514
+    frame = harmonised_values(session, ["WK003416"], ["woz_waarde", "inwoners"], 2024, periods=[2022])
+    at = frame.set_index("indicator_id")
+    assert at.loc["woz_waarde", ["value", "status"]].tolist() == [514, "converted"]
+    assert at.loc["woz_waarde", "method"].endswith("1 gebied(en) van 2022, overlap 3%")
+    assert at.loc["inwoners", "method"].endswith("2 gebied(en) van 2022, overlap 100%")
+    # No converted value anywhere in the New Towns has a number with no overlap.
+    codes = list(cw.load_crosswalk(session, 2022, 2024)["to_code"].unique())
+    every = harmonised_values(session, codes, ["woz_waarde", "inwoners", "lbm_score"], 2024)
+    converted = every[every["status"] == "converted"]
+    assert len(converted) > 100 and not converted["method"].str.endswith("overlap 0%").any()
 
 
 def test_an_unchanged_wijk_keeps_its_published_trend(session):
@@ -297,7 +317,9 @@ def test_change_signals_compare_both_years_on_one_division(session, by_area):
     # On the crosswalk by area, changed wijken are converted and flagged.
     by_area_people = change_signals(by_area, "inwoners", 2022, 2024, "wijk", "nta")
     converted = by_area_people.table[by_area_people.table["omgerekend"]]
-    assert by_area_people.converted == len(converted) == 17 and {"WK035606", "WK035607"} <= set(converted.index)
+    # 19: WK003408, WK003417 and WK003466 pass 2-6 % of their 2022 area to a 2024 wijk for which that is over
+    # 10 %, so they are not unchanged; WK193011's 3 % in WK193012 is noise on both sides (WK193012 unchanged).
+    assert by_area_people.converted == len(converted) == 19 and {"WK035606", "WK035607"} <= set(converted.index)
     assert converted.loc["WK035607", "value_from"] == pytest.approx(
         1775 * (1 - weight(by_area, "WK035607", "WK035606")))
     assert "Beide jaren op de gebiedsindeling van 2024" in people.boundary_note

@@ -12,13 +12,15 @@ Building (``build_crosswalk``), in RD New (EPSG:28992) so that areas are in m²:
   (``point``). CBS codes are hierarchical (``BUggggwwbb`` lies in ``WKggggww`` and ``GMgggg``) and a
   buurt that moves to another wijk gets a new code, so the code is exact where the two editions'
   generalised outlines are not; the overlap test guards against a code reused for another place.
-- Overlaps below ``SLIVER_SHARE`` are generalisation noise of the published boundaries (two editions
-  are never drawn identically) and are dropped; the remaining weights are rescaled to sum to 1.
+- Overlaps below ``SLIVER_SHARE`` of both areas are generalisation noise of the published boundaries
+  (two editions are never drawn identically) and are dropped; the remaining weights are rescaled to sum to 1.
 - A from area that keeps its code and at least ``UNCHANGED_SHARE`` of its weight is ``unchanged``
-  (weight 1); one that goes whole into one area with another code is ``recoded``; everything else is
-  a split or merge with the overlay weights (method ``area`` or ``population``).
-Rows are made in both directions (from->to and to->from), so values can be moved either way and every
-converted value can say how much of its area the source areas cover.
+  (weight 1); one that goes whole into one area with another code that receives nothing else is
+  ``recoded``; everything else is a split or merge with the overlay weights (method ``area`` or
+  ``population``), including the new part of a split going whole into an old area that still exists.
+Rows are made in both directions (from->to and to->from), so values can be moved either way, and both
+directions hold the same pairs (``_clean``), so every converted value can say how much of its area the
+source areas cover.
 
 Converting (``convert_values``): counts are apportioned by the weights; rates are recomputed from
 apportioned numerators and denominators, and averages from apportioned weights, with the indicator's
@@ -154,16 +156,77 @@ def place_population(units: gpd.GeoDataFrame, areas: gpd.GeoDataFrame) -> pd.Dat
     return result
 
 
-def _clean(shares: pd.DataFrame) -> pd.DataFrame:
-    """Drop slivers, rescale, and classify unchanged and recoded areas."""
-    keep = shares[shares["share"] >= SLIVER_SHARE].copy()
-    keep["share"] = keep["share"] / keep.groupby("from_code")["share"].transform("sum")
-    same = keep[(keep["from_code"] == keep["to_code"]) & (keep["share"] >= UNCHANGED_SHARE)]
-    unchanged = same.assign(share=1.0, method=Method.UNCHANGED.value)
-    rest = keep[~keep["from_code"].isin(same["from_code"])]
+def _pairs(forward: pd.DataFrame, backward: pd.DataFrame) -> pd.DataFrame:
+    """Every (from_code, to_code) pair with its share of the from area (``fwd``) and of the to area (``back``)."""
+    def one(shares: pd.DataFrame, share: str, method: str) -> pd.DataFrame:
+        return shares.groupby(["from_code", "to_code"], as_index=False).agg(**{share: ("share", "sum"),
+                                                                             method: ("method", "first")})
+
+    back = backward.rename(columns={"from_code": "to_code", "to_code": "from_code"})
+    pairs = one(forward, "fwd", "fwd_method").merge(one(back, "back", "back_method"), on=["from_code", "to_code"],
+                                                    how="outer")
+    return pairs.fillna({"fwd": 0.0, "back": 0.0})
+
+
+def _clean(forward: pd.DataFrame, backward: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Drop slivers, rescale, and classify unchanged and recoded areas -- both directions together.
+
+    The two directions hold the same pairs, so that the backward row of every forward row gives the share
+    of the to area its from area covers (the overlap of a converted value), and the other way round:
+    - a pair is a sliver, dropped both ways, only when it is under ``SLIVER_SHARE`` of both areas;
+    - an area that keeps its code and ``UNCHANGED_SHARE`` of its weight is ``unchanged`` (weight 1, its
+      other pairs dropped). A pair it drops is dropped from the other area too when it is under
+      1 - ``UNCHANGED_SHARE`` of that area as well (noise on both sides); a larger one makes the area not
+      unchanged (by area, 3 % of the 2024 WK003416 is 29 % of the 2022 WK003409: WK003416 keeps its row
+      back to WK003409, which it used to drop while WK003409's row into it stood -- "overlap 0%").
+    A pair with no share on one side (by inhabitants: none of them live there) has a row on the other side
+    only; its overlap is 0 and that is true.
+    """
+    pairs = _pairs(forward, backward)
+    pairs = pairs[np.maximum(pairs["fwd"], pairs["back"]) >= SLIVER_SHARE].reset_index(drop=True)
+    for share in ("fwd", "back"):  # rescaled over the pairs that remain, as the rows will be
+        code = "from_code" if share == "fwd" else "to_code"
+        pairs[share] = pairs[share] / pairs.groupby(code)[share].transform("sum")
+    snapped = [set(pairs.loc[(pairs["from_code"] == pairs["to_code"]) & (pairs[share] >= UNCHANGED_SHARE),
+                             "from_code"]) for share in ("fwd", "back")]
+    # A pair of two different areas with weight both ways, of which one area is unchanged (and so drops it):
+    # noise on the other side too if under 1 - UNCHANGED_SHARE of that area (dropped both ways), else the
+    # unchanged area is not unchanged (kept both ways). Repeated until no pair is dropped on one side only.
+    cross = pairs[(pairs["from_code"] != pairs["to_code"]) & (pairs["fwd"] > 0) & (pairs["back"] > 0)]
+    noise = 1 - UNCHANGED_SHARE
+    while True:
+        from_side, to_side = cross["from_code"].isin(snapped[0]), cross["to_code"].isin(snapped[1])
+        odd = cross[from_side != to_side]
+        if odd.empty:
+            break
+        small = np.where(from_side[odd.index], odd["back"], odd["fwd"]) < noise
+        cross = cross.drop(odd.index[small])
+        pairs = pairs.drop(odd.index[small])
+        big = odd[~small]
+        snapped[0] -= set(big.loc[from_side[big.index], "from_code"])
+        snapped[1] -= set(big.loc[to_side[big.index], "to_code"])
+    sides = []
+    for share, method, swap in (("fwd", "fwd_method", False), ("back", "back_method", True)):
+        rows = pairs[pairs[share] > 0].rename(columns={share: "share", method: "method"})
+        if swap:
+            rows = rows.rename(columns={"from_code": "to_code", "to_code": "from_code"})
+        rows = rows[["from_code", "to_code", "share", "method"]].copy()
+        rows["share"] = rows["share"] / rows.groupby("from_code")["share"].transform("sum")
+        sides.append(rows)
+    return _classify(sides[0], snapped[0]), _classify(sides[1], snapped[1])
+
+
+def _classify(rows: pd.DataFrame, snapped: set[str]) -> pd.DataFrame:
+    """One direction's rows: ``unchanged`` for ``snapped`` areas (weight 1), ``recoded`` for an area that goes
+    whole into one area of another code that receives nothing else, the overlay method for the rest."""
+    unchanged = rows[rows["from_code"].isin(snapped) & (rows["from_code"] == rows["to_code"])].assign(
+        share=1.0, method=Method.UNCHANGED.value)
+    rest = rows[~rows["from_code"].isin(snapped)]
     single = rest.groupby("from_code")["to_code"].transform("size") == 1
-    receivers = rest.groupby("to_code")["from_code"].transform("size")
-    recoded = single & (receivers == 1)
+    # Receivers count every row into the area, unchanged ones included: a new wijk split off an old one
+    # that still exists is a split, not a recoding.
+    receivers = pd.concat([unchanged, rest])["to_code"].value_counts()
+    recoded = single & rest["to_code"].map(receivers).eq(1) & (rest["from_code"] != rest["to_code"])
     rest = rest.assign(method=np.where(recoded, Method.RECODED.value, rest["method"]))
     return pd.concat([unchanged, rest], ignore_index=True).rename(columns={"share": "weight"})
 
@@ -177,8 +240,9 @@ def build_crosswalk(from_areas: gpd.GeoDataFrame, to_areas: gpd.GeoDataFrame, fr
     ``code``) to weight by; each is placed by its code where that holds, else by its representative
     point (``place_population``).
     """
-    forward = _clean(_shares(from_areas, to_areas, population)).assign(from_year=from_year, to_year=to_year)
-    backward = _clean(_shares(to_areas, from_areas, population)).assign(from_year=to_year, to_year=from_year)
+    forward, backward = _clean(_shares(from_areas, to_areas, population), _shares(to_areas, from_areas, population))
+    forward = forward.assign(from_year=from_year, to_year=to_year)
+    backward = backward.assign(from_year=to_year, to_year=from_year)
     return pd.concat([forward, backward], ignore_index=True)[CROSSWALK_COLUMNS]
 
 
@@ -290,11 +354,15 @@ def convert_values(values: pd.DataFrame, forward: pd.DataFrame, backward: pd.Dat
         sources = has.groupby(frame["group"]).sum()
         share = result["group"].map(overlap).fillna(0.0).to_numpy()
         count = result["group"].map(sources).fillna(0).astype(int).to_numpy()
-        ok = result["value"].notna().to_numpy()
+        # A number must rest on some of the area: none from sources that do not overlap it (cannot happen
+        # with the rows of build_crosswalk, whose two directions hold the same pairs; a guard for others).
+        ok = result["value"].notna().to_numpy() & (share > 0)
+        reasons = np.where(result["value"].notna().to_numpy() & (share <= 0), NO_OVERLAP, result["reason"])
         describe = _describe(rule)
-        methods = [f"omgerekend naar grenzen {to_year}: {describe}, {n} gebied(en) van {from_year}, overlap {s:.0%}"
+        methods = [f"omgerekend naar grenzen {to_year}: {describe}, {n} gebied(en) van {from_year}, "
+                   f"overlap {overlap_text(s)}"
                    + ("" if good else f"; {reason}")
-                   for n, s, good, reason in zip(count, share, ok, result["reason"], strict=True)]
+                   for n, s, good, reason in zip(count, share, ok, reasons, strict=True)]
         split = result["group"].str.rsplit("@", n=1, expand=True)
         out.append(pd.DataFrame({
             "area_code": split[0].to_numpy(), "indicator_id": indicator_id,
@@ -306,6 +374,15 @@ def convert_values(values: pd.DataFrame, forward: pd.DataFrame, backward: pd.Dat
     if not out:
         return pd.DataFrame(columns=CONVERTED_COLUMNS)
     return pd.concat(out, ignore_index=True)[CONVERTED_COLUMNS]
+
+
+NO_OVERLAP = "de brongebieden met een waarde overlappen dit gebied niet"
+
+
+def overlap_text(share: float) -> str:
+    """The overlap of a converted value in words: a whole percentage, ``<1%`` for a small overlap that is not
+    none (so ``0%`` always means none)."""
+    return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
 def _describe(rule) -> str:
