@@ -89,3 +89,35 @@ def test_agreement_commitment_realisation_and_profile(fresh_live_server, page):
     page.goto(f"{base}/afspraken/cyclus")
     _no_axe_violations(page, "jaarcyclus")
     assert page.js_errors == []
+
+
+def test_commitment_map_by_keyboard(live_server, page):
+    """The map of commitments per wijk has the keyboard access of /kaart (map-keyboard.js): one tab stop,
+    arrow keys, Home/End in table order and type-ahead move a link over the wijken of Nieuwegein, its name
+    is the tooltip text (wijk and count, as in the table), Enter opens the commitments of that wijk."""
+    page.goto(f"{live_server.url}/afspraken/kaart?gemeente=GM0356")
+    page.wait_for_selector("#afsprakenkaart[data-drawn=true]")
+    rows = [[c.strip() for c in r] for r in page.evaluate("""() => Array.from(
+        document.querySelectorAll('#afspraken-per-wijk tbody tr'),
+        (tr) => Array.from(tr.cells, (c) => c.textContent))""")]
+    label_of = {code: f"{name}: {n} afspra{'ak' if n == '1' else 'ken'}" for name, code, n in rows}
+    active = "() => { const a = document.activeElement; return [a.id, a.getAttribute('href'), " \
+             "a.getAttribute('aria-label'), a.closest('#afsprakenkaart') !== null]; }"
+    page.locator("form.pa-actions button[type=submit]").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate(active)[0] == "afsprakenkaart"
+    page.keyboard.press("ArrowLeft")
+    _, href, label, inside = page.evaluate(active)
+    code = href.removeprefix("/afspraken/gebied/")
+    assert inside and label == label_of[code]
+    page.keyboard.press("End")
+    assert page.evaluate(active)[1] == f"/afspraken/gebied/{rows[-1][1]}"
+    page.keyboard.type("jutphaas w")
+    _, href, label, _ = page.evaluate(active)
+    assert href == "/afspraken/gebied/WK035601" and label == label_of["WK035601"]
+    assert label.startswith("Jutphaas Wijkersloot: ")
+    assert page.locator("#afsprakenkaart path.atlas-map__focus-ring").count() == 2
+    _no_axe_violations(page, "kaart met toetsenbordfocus")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/afspraken/gebied/WK035601", timeout=15_000, wait_until="commit")
+    assert page.js_errors == []

@@ -122,3 +122,35 @@ def test_aandachtsgebieden_rule_can_be_changed_on_the_page(client):
     assert 'value="1,3"' in strict
     bad = client.get("/aandachtsgebieden", params={"drempel": "veel"})
     assert bad.status_code == 200 and "Drempel: verwacht een getal van -3 tot 3" in bad.text
+
+
+@pytest.mark.browser
+def test_aandachtsgebieden_map_by_keyboard(page, live_server):
+    """The analysis map has the keyboard access of /kaart (map-keyboard.js): one tab stop, arrow keys and
+    type-ahead move a link over the areas, its name is the tooltip text, Enter opens the profile."""
+    page.goto(live_server.url + "/aandachtsgebieden?scope=GM0034&level=wijk", timeout=90000)
+    wait_for_map(page, 10)
+    data = page.evaluate("JSON.parse(document.getElementById('analysis-map-data').textContent)")
+    geo = page.evaluate("(url) => fetch(url).then((r) => r.json())", data["geojson"])
+    names = {f["id"]: f["properties"]["name"] for f in geo["features"]}
+    active = "() => { const a = document.activeElement; return [a.id, a.getAttribute('href'), " \
+             "a.getAttribute('aria-label'), a.closest('#analysis-map') !== null]; }"
+    page.locator("form button[type=submit]").focus()
+    page.keyboard.press("Tab")
+    assert page.evaluate(active)[0] == "analysis-map"
+    page.keyboard.press("ArrowRight")
+    _, href, label, inside = page.evaluate(active)
+    code = href.removeprefix("/gebied/")
+    assert inside and code in names and label.startswith(names[code])
+    # Type-ahead to Staatsliedenwijk, the first aandachtsgebied of Almere (see the list test above).
+    page.keyboard.type("staatsl")
+    _, href, label, _ = page.evaluate(active)
+    code = href.removeprefix("/gebied/")
+    assert names[code] == "Staatsliedenwijk"
+    assert label == f"Staatsliedenwijk (Almere), {data['labels'][code]}"
+    assert page.locator("#analysis-map path.atlas-map__focus-ring").count() == 2
+    assert page.locator(".atlas-tooltip").inner_text().replace("\n", ", ") == label
+    assert axe_violations(page) == []
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/gebied/{code}", timeout=15_000, wait_until="commit")
+    assert page.js_errors == []

@@ -1,4 +1,5 @@
-/* Commitments per wijk on a Leaflet map (progressive enhancement of the table on /afspraken/kaart). */
+/* Commitments per wijk on a Leaflet map (progressive enhancement of the table on /afspraken/kaart); keyboard access
+   to the wijken with map-keyboard.js (arrow keys, Home/End in table order, type-ahead, Enter opens the wijk). */
 (function () {
   "use strict";
   var el = document.getElementById("afsprakenkaart");
@@ -13,19 +14,28 @@
     fetch("/api/agreements/counts?level=wijk&gemeente=" + gemeente + "&demo=" + demo).then(function (r) { return r.json(); })
   ]).then(function (results) {
     var counts = results[1].counts;
+    function label(f) {
+      var n = counts[f.properties.code] || 0;
+      return f.properties.name + ": " + n + (n === 1 ? " afspraak" : " afspraken");
+    }
+    function href(f) { return "/afspraken/gebied/" + encodeURIComponent(f.properties.code) + (demo ? "?voorbeeld=1" : ""); }
     var layer = L.geoJSON(results[0], {
       style: function (f) {
         return {color: "#333", weight: 1, fillOpacity: 0.8, fillColor: colour(counts[f.properties.code] || 0)};
       },
       onEachFeature: function (f, l) {
-        var n = counts[f.properties.code] || 0;
-        l.bindTooltip(f.properties.name + ": " + n + (n === 1 ? " afspraak" : " afspraken"));
-        l.on("click", function () {
-          window.location.href = "/afspraken/gebied/" + f.properties.code + (demo ? "?voorbeeld=1" : "");
-        });
+        l.bindTooltip(label(f));
+        l.on("click", function () { window.location.href = href(f); });
       }
     }).addTo(map);
     map.fitBounds(layer.getBounds());
+    if (window.AtlasMapKeyboard) {
+      // Home/End and type-ahead in the order of the table below the map.
+      var order = Array.prototype.map.call(document.querySelectorAll("#afspraken-per-wijk tbody tr td:first-of-type"),
+        function (td) { return td.textContent.trim(); });
+      AtlasMapKeyboard.attach(map, layer, {label: label, href: href, order: order,
+        code: function (f) { return f.properties.code; }});
+    }
     el.dataset.drawn = "true";
   }).catch(function () { el.textContent = "De kaart kon niet worden geladen; de tabel hieronder bevat dezelfde gegevens."; });
 })();

@@ -1,6 +1,7 @@
 // Map of an analysis page: draws the boundaries from the page's GeoJSON URL with Leaflet and colours
 // each area with the colour the server embedded (#analysis-map-data); tooltips give name and label,
-// a click opens the area profile. window.analysisMap exposes the state for tests.
+// a click (or Enter on an area reached by keyboard, map-keyboard.js) opens the area profile.
+// window.analysisMap exposes the state for tests.
 (function () {
   "use strict";
   const el = document.getElementById("analysis-map");
@@ -31,12 +32,13 @@
     })
     .then((geo) => {
       const layer = L.geoJSON(geo, {renderer: L.canvas({padding: 0.2}), style: style});
-      layer.bindTooltip((l) => {
+      const tooltip = (l) => {
         const p = l.feature.properties;
         const label = data.labels[l.feature.id] || "geen gegevens";
         return "<strong>" + escapeHtml(p.name) + "</strong>" + (p.gemeente ? " (" + escapeHtml(p.gemeente) + ")" : "") +
           "<br>" + escapeHtml(label);
-      }, {sticky: true, className: "atlas-tooltip"});
+      };
+      layer.bindTooltip(tooltip, {sticky: true, className: "atlas-tooltip"});
       layer.on("click", (e) => { window.location.href = "/gebied/" + encodeURIComponent(e.layer.feature.id); });
       layer.on("mouseover", (e) => e.layer.setStyle({weight: 2, color: "#000000", dashArray: null}));
       layer.on("mouseout", (e) => layer.resetStyle(e.layer));
@@ -44,6 +46,16 @@
       if (bounds.isValid()) map.fitBounds(bounds, {padding: [8, 8]}); else map.setView([52.2, 5.3], 7);
       layer.addTo(map);
       state.featureCount = layer.getLayers().length;
+      if (window.AtlasMapKeyboard) {
+        // Same text as the tooltip: "name (gemeente), label"; Home/End and type-ahead by name.
+        const keys = AtlasMapKeyboard.attach(map, layer, {
+          label: (f) => f.properties.name + (f.properties.gemeente ? " (" + f.properties.gemeente + ")" : "") + ", " +
+            (data.labels[f.id] || "geen gegevens"),
+          tooltip: tooltip,
+          href: (f) => "/gebied/" + encodeURIComponent(f.id),
+        });
+        state.focusedCode = keys.focusedCode;
+      }
       requestAnimationFrame(() => { state.drawn = true; });
     })
     .catch((err) => {
