@@ -103,6 +103,30 @@ def test_import_twice_gives_the_same_store(fresh_db_url, data_dir):
     assert value(fresh_db_url, "GM0034", "inwoners", 2024) == (226_500, "observed")
 
 
+def test_reimport_keeps_the_values_of_sources_it_does_not_replace(fresh_db_url, data_dir):
+    # E.g. a source fetched and imported earlier (`import --cache`) survives a plain `import`, which
+    # replaces only the bundled sources: the table is emptied and the kept rows put back.
+    import sqlite3
+
+    path = fresh_db_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as connection:
+        connection.execute("INSERT INTO source (id, publisher, title, licence, attribution) VALUES "
+                           "('test-eerder-opgehaald', 'test', 'eerder opgehaald (test)', 'n.v.t.', 'test')")
+        connection.executemany(
+            "INSERT INTO observation (indicator_id, period, area_code, value, status, source_id, boundary_year) "
+            "VALUES (?, ?, ?, ?, 'observed', 'test-eerder-opgehaald', 2023)",
+            [("inwoners", 2023, "GM0034", 221_000.0), ("inwoners", 2023, "BU00340101", 1_234.0)])
+    before = counts(fresh_db_url)
+    import_bundled(fresh_db_url, data_dir)
+    assert counts(fresh_db_url) == before
+    assert value(fresh_db_url, "GM0034", "inwoners", 2023) == (221_000, "observed")
+    assert value(fresh_db_url, "GM0034", "inwoners", 2024) == (226_500, "observed")
+    with sqlite3.connect(path) as connection:
+        assert connection.execute("SELECT count(*) FROM observation WHERE source_id = 'test-eerder-opgehaald'"
+                                  ).fetchone() == (2,)
+        assert connection.execute("SELECT name FROM sqlite_master WHERE name = 'ix_observation_area'").fetchone()
+
+
 @pytest.fixture
 def broken_data(tmp_path, data_dir) -> Path:
     copy = tmp_path / "data"

@@ -305,27 +305,46 @@ def _cyclic_gc_paused():
 def _replace_observations(session, obs: pd.DataFrame, source_ids: list[str]) -> None:
     """Replace the observations of ``source_ids`` by ``obs``, in the import transaction.
 
-    SQLite: delete, then a bulk insert in primary key order with the area index rebuilt after the load.
+    SQLite: the table emptied at once (other sources' rows kept aside), then a bulk insert in primary key
+    order with the area index rebuilt after the load.
     PostgreSQL: a table swap (``_swap_observations_postgres``). Anything else: plain inserts.
     """
     connection = session.connection()
     if connection.dialect.name == "postgresql" and connection.dialect.driver == "psycopg":
         _swap_observations_postgres(connection, obs, source_ids)
         return
-    session.execute(delete(Observation).where(Observation.source_id.in_(source_ids)))
     if connection.dialect.name == "sqlite":
-        _load_observations_sqlite(connection, obs)
+        _load_observations_sqlite(connection, obs, source_ids)
         return
+    session.execute(delete(Observation).where(Observation.source_id.in_(source_ids)))
     table = Observation.__table__
     for rows in _observation_chunks(obs):
         connection.execute(table.insert(), [dict(zip(OBSERVATION_COLUMNS, r, strict=True)) for r in rows])
 
 
-def _load_observations_sqlite(connection, obs: pd.DataFrame) -> None:
+def _clear_sources_sqlite(cursor, source_ids: list[str]) -> None:
+    """Remove the observations of ``source_ids``, keeping every other source's rows.
+
+    A ``DELETE … WHERE source_id IN (…)`` on a national table takes minutes (measured: 212 s for 18.7
+    million rows: every row leaves the B-tree one by one); a ``DELETE`` without ``WHERE`` frees the
+    table's pages at once (3.6 s). So the rows to keep go to a temporary table and come back after.
+    """
+    marks = ", ".join("?" * len(source_ids))
+    columns = ", ".join(OBSERVATION_COLUMNS)
+    cursor.execute(f"CREATE TEMP TABLE import_kept AS SELECT {columns} FROM observation "
+                   f"WHERE source_id NOT IN ({marks})", source_ids)
+    cursor.execute("DELETE FROM observation")
+    cursor.execute(f"INSERT INTO observation ({columns}) SELECT {columns} FROM temp.import_kept "
+                   "ORDER BY indicator_id, period, area_code")
+    cursor.execute("DROP TABLE temp.import_kept")
+
+
+def _load_observations_sqlite(connection, obs: pd.DataFrame, source_ids: list[str]) -> None:
     cursor = connection.connection.dbapi_connection.cursor()
     cursor.execute("PRAGMA cache_size = -65536")  # 64 MB page cache for the load
     index = _area_index()
     cursor.execute(f"DROP INDEX IF EXISTS {index.name}")
+    _clear_sources_sqlite(cursor, source_ids)
     runs = _observation_runs(obs)
     cursor.execute(f"CREATE TABLE {_METHOD_TABLE} (id INTEGER PRIMARY KEY, note TEXT NOT NULL)")
     cursor.executemany(f"INSERT INTO {_METHOD_TABLE} (id, note) VALUES (?, ?)", next(runs))
