@@ -24,7 +24,9 @@
         return {color: "#333", weight: 1, fillOpacity: 0.8, fillColor: colour(counts[f.properties.code] || 0)};
       },
       onEachFeature: function (f, l) {
-        l.bindTooltip(label(f));
+        var tip = document.createElement("span");
+        tip.textContent = label(f);  // text, never HTML: names come from the data
+        l.bindTooltip(tip);
         l.on("click", function () { window.location.href = href(f); });
       }
     }).addTo(map);

@@ -55,7 +55,9 @@
           },
           onEachFeature: function (feature, shape) {
             var own = feature.properties.code === code;
-            shape.bindTooltip(feature.properties.name + (own ? " (dit gebied)" : ""), { sticky: true });
+            var tip = document.createElement("span");
+            tip.textContent = feature.properties.name + (own ? " (dit gebied)" : "");  // text, never HTML
+            shape.bindTooltip(tip, { sticky: true });
             if (own) {
               target = shape;
             } else {
