@@ -20,7 +20,7 @@ from gebiedsatlas.agreements.serialize import agreement_dict, commitment_dict, p
 from gebiedsatlas.agreements.vocab import PROGRESS_LABELS
 from gebiedsatlas.store.agreements import Agreement, Commitment
 from gebiedsatlas.web.agreements_pages import actor_of, ensure_parties
-from gebiedsatlas.web.deps import get_session
+from gebiedsatlas.web.deps import get_or_404, get_session
 
 router = APIRouter(prefix="/api", tags=["prestatieafspraken"])
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -39,17 +39,11 @@ def _progress_dict(p: Progress) -> dict:
 
 
 def _agreement_or_404(session: Session, agreement_id: int) -> Agreement:
-    agreement = session.get(Agreement, agreement_id)
-    if agreement is None:
-        raise HTTPException(404, f"onbekende afspraken {agreement_id}")
-    return agreement
+    return get_or_404(session, Agreement, agreement_id, f"onbekende afspraken {agreement_id}")
 
 
 def _commitment_or_404(session: Session, commitment_id: int) -> Commitment:
-    commitment = session.get(Commitment, commitment_id)
-    if commitment is None:
-        raise HTTPException(404, f"onbekende afspraak {commitment_id}")
-    return commitment
+    return get_or_404(session, Commitment, commitment_id, f"onbekende afspraak {commitment_id}")
 
 
 def _invalid(exc: services.ValidationFailed) -> JSONResponse:

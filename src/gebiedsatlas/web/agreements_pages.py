@@ -41,7 +41,7 @@ from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Commitment, Party
-from gebiedsatlas.web.deps import get_session
+from gebiedsatlas.web.deps import get_or_404, get_session
 from gebiedsatlas.web.templating import NAVIGATION, templates
 
 STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
@@ -89,17 +89,11 @@ def _render(request: Request, name: str, context: dict, status_code: int = 200) 
 
 
 def _agreement(session: Session, agreement_id: int) -> Agreement:
-    agreement = session.get(Agreement, agreement_id)
-    if agreement is None:
-        raise HTTPException(404, f"Er zijn geen afspraken met nummer {agreement_id}.")
-    return agreement
+    return get_or_404(session, Agreement, agreement_id, f"Er zijn geen afspraken met nummer {agreement_id}.")
 
 
 def _commitment(session: Session, commitment_id: int) -> Commitment:
-    commitment = session.get(Commitment, commitment_id)
-    if commitment is None:
-        raise HTTPException(404, f"Er is geen afspraak met nummer {commitment_id}.")
-    return commitment
+    return get_or_404(session, Commitment, commitment_id, f"Er is geen afspraak met nummer {commitment_id}.")
 
 
 def _gemeenten(session: Session) -> list:
@@ -150,9 +144,7 @@ def per_gemeente(request: Request, session: SessionDep, code: str):
 
 @router.get("/partij/{party_id:int}", response_class=HTMLResponse)
 def per_party(request: Request, session: SessionDep, party_id: int):
-    party = session.get(Party, party_id)
-    if party is None:
-        raise HTTPException(404, f"Onbekende partij {party_id}.")
+    party = get_or_404(session, Party, party_id, f"Onbekende partij {party_id}.")
     agreements = monitoring.list_agreements(session, demo=party.is_demo, party_id=party.id)
     carried = []
     for a in agreements:

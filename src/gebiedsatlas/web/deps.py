@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TypeVar
 
-from fastapi import Request
+from fastapi import HTTPException, Request
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.config import Settings
@@ -18,3 +19,14 @@ def get_settings(request: Request) -> Settings:
 def get_session(request: Request) -> Iterator[Session]:
     with db.session_scope(request.app.state.settings.database_url) as session:
         yield session
+
+
+T = TypeVar("T")
+
+
+def get_or_404(session: Session, model: type[T], key: object, detail: str) -> T:
+    """The row of ``model`` with primary key ``key``, or a 404 saying ``detail``."""
+    row = session.get(model, key)
+    if row is None:
+        raise HTTPException(404, detail)
+    return row
