@@ -362,14 +362,6 @@ def _load_observations_sqlite(connection, obs: pd.DataFrame, source_ids: list[st
     cursor.close()
 
 
-# The names migration 0004 gives the observation table's constraints; the PostgreSQL swap recreates them.
-OBSERVATION_FOREIGN_KEYS = {
-    "fk_observation_indicator": ("indicator_id", "indicator (id)"),
-    "fk_observation_area": ("area_code", "area (code)"),
-    "fk_observation_source": ("source_id", "source (id)"),
-}
-
-
 def _swap_observations_postgres(connection, obs: pd.DataFrame, source_ids: list[str]) -> None:
     """Build the new observation table beside the old one and swap them at the end of the import.
 
@@ -392,17 +384,22 @@ def _swap_observations_postgres(connection, obs: pd.DataFrame, source_ids: list[
             for row in rows:
                 copy.write_row(row)
     run("SET LOCAL maintenance_work_mem = '256MB'")  # index builds sort in memory
-    run("ALTER TABLE observation_load ADD CONSTRAINT pk_observation_load PRIMARY KEY (indicator_id, period, area_code)")
-    run("CREATE INDEX ix_observation_area_load ON observation_load (area_code, indicator_id, period)")
-    for name, (column, target) in OBSERVATION_FOREIGN_KEYS.items():
-        run(f"ALTER TABLE observation_load ADD CONSTRAINT {name}_load FOREIGN KEY ({column}) "
-            f"REFERENCES {target} NOT VALID")
+    # Key, index and foreign keys as the model (and migration 0004) define them, built under temporary
+    # names and renamed after the old table is gone.
+    table, index = Observation.__table__, _area_index()
+    key_columns = ", ".join(c.name for c in table.primary_key.columns)
+    run(f"ALTER TABLE observation_load ADD CONSTRAINT pk_observation_load PRIMARY KEY ({key_columns})")
+    run(f"CREATE INDEX {index.name}_load ON observation_load ({', '.join(c.name for c in index.columns)})")
+    foreign_keys = sorted(table.foreign_keys, key=lambda fk: fk.name)
+    for fk in foreign_keys:
+        run(f"ALTER TABLE observation_load ADD CONSTRAINT {fk.name}_load FOREIGN KEY ({fk.parent.name}) "
+            f"REFERENCES {fk.column.table.name} ({fk.column.name}) NOT VALID")
     run("DROP TABLE observation")
     run("ALTER TABLE observation_load RENAME TO observation")
     run("ALTER INDEX pk_observation_load RENAME TO pk_observation")
-    run("ALTER INDEX ix_observation_area_load RENAME TO ix_observation_area")
-    for name in OBSERVATION_FOREIGN_KEYS:
-        run(f"ALTER TABLE observation RENAME CONSTRAINT {name}_load TO {name}")
+    run(f"ALTER INDEX {index.name}_load RENAME TO {index.name}")
+    for fk in foreign_keys:
+        run(f"ALTER TABLE observation RENAME CONSTRAINT {fk.name}_load TO {fk.name}")
     run("ANALYZE observation")  # a sample of 30,000 rows: fresh planner statistics
 
 
