@@ -21,6 +21,7 @@ from openpyxl import load_workbook
 from sqlalchemy import select
 from typer.testing import CliRunner
 
+from accounts_support import login, login_in_browser, member
 from conftest import LiveServer, axe_violations, make_client, sqlite_url
 from gebiedsatlas.agreements import excel, monitoring, parties, services
 from gebiedsatlas.agreements.history import Actor
@@ -248,7 +249,10 @@ def test_pages_api_and_exports_say_which_division(by_area):
     assert overview["series_basis"].note == (
         "Effectdoelen: 1 atlasreeks op de gebiedsindeling van 2024 (de laatste van het gebied); in 1 daarvan zijn "
         "jaren omgerekend waar de grenzen veranderden (gemarkeerd bij de afspraak).")
+    reader = member(by_area, "Gemeente Nieuwegein", "lezer")
     with make_client(by_area) as client:
+        assert client.get(f"/afspraken/afspraak/{ids[1]}").status_code == 404  # a concept: parties only
+        login(client, reader)
         page = client.get(f"/afspraken/afspraak/{ids[1]}").text
         assert 'id="atlasreeks-basis" data-boundary-year="2024">Atlasreeks op de gebiedsindeling van 2024; ' \
                "omgerekende jaren gemarkeerd (2022).</p>" in page
@@ -269,8 +273,10 @@ def test_commitment_page_with_converted_years_in_chromium(by_area, page):
         c = _outcome(session, agreement, gemeente, scope_codes="WK035606", indicator_id="lbm_score",
                      baseline_year="2024", target_value="4.3")
         commitment_id = c.id
+    reader = member(by_area, "Gemeente Nieuwegein", "lezer")
     server = LiveServer(by_area)
     try:
+        login_in_browser(page, server.url, reader)
         page.goto(f"{server.url}/afspraken/afspraak/{commitment_id}")
         page.wait_for_selector("#grafiek svg, #grafiek canvas")
         assert page.locator("#atlasreeks-basis").inner_text().startswith(

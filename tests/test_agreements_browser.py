@@ -1,5 +1,6 @@
-"""Prestatieafspraken in a real Chromium: create an agreement, add a commitment with an atlas outcome
-target, report a realisation, see the status and the area profile change; axe-core on the main pages."""
+"""Prestatieafspraken in a real Chromium, logged in through the real login page: an editor creates an
+agreement and a commitment with an atlas outcome target, each party's signer signs, the editor reports
+a realisation, the status and the area profile change; axe-core on the main pages."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import re
 
 import pytest
 
+from accounts_support import login_in_browser, member
 from conftest import axe_violations
 
 pytestmark = pytest.mark.browser
@@ -17,8 +19,25 @@ def _no_axe_violations(page, where: str) -> None:
     assert violations == [], f"{where}: {violations}"
 
 
-def test_agreement_commitment_realisation_and_profile(fresh_live_server, page):
+def _log_out(page) -> None:
+    page.get_by_role("button", name="Uitloggen").click()
+    page.wait_for_load_state()
+
+
+def _approve(page, base: str, agreement_url: str, email: str, button: str) -> None:
+    login_in_browser(page, base, email)
+    page.goto(agreement_url)
+    page.get_by_role("button", name=button).click()
+    page.wait_for_load_state()
+    _log_out(page)
+
+
+def test_agreement_commitment_realisation_and_profile(fresh_db_url, fresh_live_server, page):
     base = fresh_live_server.url
+    editor = member(fresh_db_url, "Gemeente Nieuwegein", "redacteur")
+    signers = [member(fresh_db_url, "Gemeente Nieuwegein", "ondertekenaar"),
+               member(fresh_db_url, "Jutphaas Wonen", "ondertekenaar")]
+    login_in_browser(page, base, editor)
     page.goto(f"{base}/afspraken")
     _no_axe_violations(page, "overzicht")
     page.get_by_role("link", name="Nieuwe afspraken vastleggen").click()
@@ -36,8 +55,6 @@ def test_agreement_commitment_realisation_and_profile(fresh_live_server, page):
     page.fill("#veld-period_end", "2029")
     page.get_by_role("checkbox", name=re.compile("^Gemeente Nieuwegein")).check()
     page.get_by_role("checkbox", name=re.compile("^Jutphaas Wonen")).check()
-    page.fill("#veld-gebruiker", "Browsertest")
-    page.fill("#veld-organisatie", "Gemeente Nieuwegein")
     page.get_by_role("button", name="Opslaan").click()
     page.wait_for_url(re.compile(r"/afspraken/\d+$"))
     assert "Concept" in page.locator("#afspraken-status").inner_text()
@@ -62,7 +79,30 @@ def test_agreement_commitment_realisation_and_profile(fresh_live_server, page):
     # The baseline was read from the atlas: the published Leefbaarometer score 2024 of the wijk.
     assert "van 4,020 (2024) naar 4,100 in 2029" in page.content()
     _no_axe_violations(page, "afspraakpagina")
+    commitment_url = page.url
+    agreement_url = page.locator("a", has_text="(browsertest)").first.get_attribute("href")
+    agreement_url = f"{base}{agreement_url}"
+    # Realisations come after signing: the editor sees why there is no form yet.
+    assert "zodra de afspraken getekend zijn" in page.locator("#realisatie-recht").inner_text()
+    _log_out(page)
 
+    # Every party's signer agrees to the bod, then signs; the page shows who did and when.
+    _approve(page, base, agreement_url, signers[0], "Akkoord met het bod")
+    _approve(page, base, agreement_url, signers[1], "Akkoord met het bod")
+    _approve(page, base, agreement_url, signers[0], "Ondertekenen")
+    login_in_browser(page, base, signers[1])
+    page.goto(agreement_url)
+    assert signers[0] in page.locator("#akkoorden").inner_text()
+    _no_axe_violations(page, "ondertekenen")
+    page.get_by_role("button", name="Ondertekenen").click()
+    page.wait_for_load_state()
+    assert "Getekend" in page.locator("#afspraken-status").inner_text()
+    assert all(s in page.locator("#handtekeningen").inner_text() for s in signers)
+    assert page.get_by_role("link", name="Afspraak toevoegen").count() == 0  # locked
+    _log_out(page)
+
+    login_in_browser(page, base, editor)
+    page.goto(commitment_url)
     page.fill("#veld-year", "2026")
     page.fill("#veld-value", "4,12")
     page.fill("#veld-explanation", "Eigen meting van de gemeente")

@@ -13,6 +13,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, select
 
+from gebiedsatlas.accounts import services as accounts
 from gebiedsatlas.agreements import demo, history, monitoring, parties, services
 from gebiedsatlas.agreements.history import Actor
 from gebiedsatlas.agreements.progress import atlas_series, commitment_progress, outcome_progress, output_progress
@@ -20,7 +21,8 @@ from gebiedsatlas.agreements.projection import fit_trend
 from gebiedsatlas.agreements.smart import is_measurable, smart_check
 from gebiedsatlas.config import REPO_DIR
 from gebiedsatlas.store import db
-from gebiedsatlas.store.agreements import AgreementChange, Party, Realisation
+from gebiedsatlas.store.accounts import AuditEvent
+from gebiedsatlas.store.agreements import Party, Realisation
 
 ACTOR = Actor("tester", "Gemeente Nieuwegein")
 LBM_WIJKEN = REPO_DIR / "data" / "leefbaarometer" / "lbm3_wijken_2002_2024_nta7.csv"
@@ -195,23 +197,65 @@ def test_status_transitions_and_snapshot_at_signing(store):
         services.change_status(session, agreement, "concept", ACTOR)  # back to negotiation
         services.change_status(session, agreement, "bod", ACTOR)
         services.change_status(session, agreement, "getekend", ACTOR, signed_on=date(2025, 12, 15))
-        assert agreement.signed_on == date(2025, 12, 15)
-        # After signing the jaarschijf changes; the snapshot keeps the signed version.
+        assert agreement.signed_on == date(2025, 12, 15) and agreement.version == 1
+        # A signed agreement is locked: its text changes only through a wijziging, signed again.
+        with pytest.raises(services.NotAllowed, match="vergrendeld"):
+            services.set_year_targets(session, commitment, {2027: 100}, ACTOR)
+        with pytest.raises(services.NotAllowed, match="vergrendeld"):
+            services.update_commitment(session, commitment, services.parse_commitment(session, agreement, {
+                "text": "Iets anders", "theme": "beschikbaarheid", "party_ids": [corporation.id]}), ACTOR)
+        services.change_status(session, agreement, "wijziging", ACTOR)
+        assert agreement.version == 2
         services.set_year_targets(session, commitment, {2027: 100, 2028: 20}, ACTOR)
+        services.change_status(session, agreement, "getekend", ACTOR)
         services.change_status(session, agreement, "afgerond", ACTOR)
         with pytest.raises(services.NotAllowed, match="eindstatus"):
             services.change_status(session, agreement, "concept", ACTOR)
-        snapshot = history.signing_snapshot(session, agreement.id)
-        assert snapshot.data["status"] == "getekend"
-        assert snapshot.data["commitments"][0]["year_targets"] == {"2027": 120.0}
+        first = history.signing_snapshot(session, agreement.id, version=1)
+        assert first.data["status"] == "getekend" and first.version == 1
+        assert first.data["commitments"][0]["year_targets"] == {"2027": 120.0}
+        assert history.signing_snapshot(session, agreement.id).data["commitments"][0]["year_targets"] == {
+            "2027": 100.0, "2028": 20.0}
+        assert [v.version for v in history.signed_versions(session, agreement.id)] == [1, 2]
         assert {t.year: t.planned for t in commitment.year_targets} == {2027: 100, 2028: 20}
         log = history.changes(session, agreement.id)
         statuses = [(c.old_value, c.new_value) for c in log if c.field == "status"]
         assert statuses[::-1] == [("concept", "bod"), ("bod", "concept"), ("concept", "bod"), ("bod", "getekend"),
-                                  ("getekend", "afgerond")]
-        jaarschijf = [c for c in log if c.entity == "jaarschijf" and c.field == "2027"]
+                                  ("getekend", "wijziging"), ("wijziging", "getekend"), ("getekend", "afgerond")]
+        jaarschijf = [c for c in log if c.object_type == "jaarschijf" and c.field == "2027"]
         assert [(c.old_value, c.new_value) for c in jaarschijf] == [("120", "100"), (None, "120")]
         assert all(c.actor == "tester" and c.organisation == "Gemeente Nieuwegein" for c in log)
+
+
+def test_status_needs_every_party_and_records_who_signed(store):
+    """Bod, getekend and afgerond move only when every party agreed; back to concept needs one."""
+    with db.session_scope(store) as session:
+        agreement, gemeente, corporation = _new_agreement(session)
+        services.add_commitment(session, agreement, services.parse_commitment(session, agreement, {
+            "text": "Jutphaas Wonen levert 120 sociale huurwoningen op in 2027.", "theme": "beschikbaarheid",
+            "party_ids": [corporation.id], "target_kind": "output", "output_unit": "woningen",
+            "year_targets": "2027: 120"}), ACTOR)
+        users = [accounts.create_user(session, email, email, ACTOR) for email in ("anna@nieuwegein.nl",
+                                                                                    "bram@jutphaas.nl")]
+        anna = Actor("anna@nieuwegein.nl", "Gemeente Nieuwegein", users[0].id)
+        bram = Actor("bram@jutphaas.nl", "Jutphaas Wonen", users[1].id)
+        assert services.approve_status(session, agreement, "bod", gemeente.id, anna) is False
+        assert agreement.status == "concept"
+        with pytest.raises(services.NotAllowed, match="al akkoord"):
+            services.approve_status(session, agreement, "bod", gemeente.id, anna)
+        assert services.approve_status(session, agreement, "bod", corporation.id, bram) is True
+        assert agreement.status == "bod"
+        assert services.approve_status(session, agreement, "concept", corporation.id, bram) is True  # one suffices
+        services.approve_status(session, agreement, "bod", gemeente.id, anna)
+        services.approve_status(session, agreement, "bod", corporation.id, bram)
+        with pytest.raises(services.NotAllowed, match="Alleen een partij"):
+            services.approve_status(session, agreement, "getekend", 999_999, anna, signed_on=date(2025, 12, 15))
+        services.approve_status(session, agreement, "getekend", corporation.id, bram, signed_on=date(2025, 12, 15))
+        assert agreement.status == "bod"
+        services.approve_status(session, agreement, "getekend", gemeente.id, anna, signed_on=date(2025, 12, 15))
+        assert agreement.status == "getekend"
+        signed = [(a.party_id, a.user_name, a.version) for a in services.signatures(session, agreement)]
+        assert signed == [(corporation.id, "bram@jutphaas.nl", 1), (gemeente.id, "anna@nieuwegein.nl", 1)]
 
 
 def test_realisations_are_versioned_never_overwritten(store):
@@ -239,7 +283,7 @@ def test_realisations_are_versioned_never_overwritten(store):
         assert [(r.version, r.value) for r in rows] == [(1, 60.0), (2, 1000.0)]
         assert rows[1].recorded_by == "controller" and rows[1].explanation == "Telfout hersteld"
         assert commitment_progress(session, commitment, 2027).status == "behaald"
-        log = [c for c in history.changes(session, agreement.id) if c.entity == "realisatie"]
+        log = [c for c in history.changes(session, agreement.id) if c.object_type == "realisatie"]
         assert [(c.action, c.old_value, c.new_value) for c in log] == [("gecorrigeerd", "60", "1000"),
                                                                         ("gemeld", None, "60")]
         assert session.scalar(select(func.count()).select_from(Realisation)) == 2
@@ -320,7 +364,7 @@ def test_commitments_for_area_and_counts_per_wijk(store):
         assert overview["comparison"]["Fictief: Woonstichting De Voorbeeldhaven"]["Zoetermeer"]["output"][
             "sociale huurwoningen opgeleverd"] == 80
         assert sum(overview["total"].values()) == 9
-        assert session.scalar(select(func.count()).select_from(AgreementChange)) > 20
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) > 20
 
 
 # ---------------------------------------------------------------- properties of the rules

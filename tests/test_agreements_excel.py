@@ -16,7 +16,8 @@ from gebiedsatlas.agreements.history import Actor
 from gebiedsatlas.cli import app as cli_app
 from gebiedsatlas.config import REPO_DIR
 from gebiedsatlas.store import db
-from gebiedsatlas.store.agreements import Agreement, AgreementChange, Commitment, Realisation
+from gebiedsatlas.store.accounts import AuditEvent
+from gebiedsatlas.store.agreements import Agreement, Commitment, Realisation
 
 ACTOR = Actor("importeur", "Woningcorporatie")
 
@@ -74,7 +75,7 @@ def test_import_good_workbook(store):
         outcome = agreement.commitments[1]
         assert outcome.theme == "leefbaarheid" and outcome.baseline_year == 2024
         assert outcome.baseline_value is not None  # read from the atlas: Helmond's Leefbaarometer 2024
-        changes = session.scalars(select(AgreementChange)).all()
+        changes = session.scalars(select(AuditEvent)).all()
         assert {c.actor for c in changes} == {"importeur"}
 
 
@@ -95,7 +96,7 @@ def test_broken_rows_import_nothing_and_list_every_error(store):
         "Realisaties": [["A1-1", 2026, "veel", "Gemeente Helmond", ""], ["ZZ", 2026, 1, "Woonpartners", ""]],
     }
     with db.session_scope(store) as session:
-        before = (session.scalar(select(func.count()).select_from(AgreementChange)),)
+        before = (session.scalar(select(func.count()).select_from(AuditEvent)),)
         with pytest.raises(excel.ExcelImportError) as exc:
             excel.import_workbook(session, _filled(broken), ACTOR, "fout.xlsx")
         found = {(e.file, e.row, e.column) for e in exc.value.errors}
@@ -122,7 +123,7 @@ def test_broken_rows_import_nothing_and_list_every_error(store):
     with db.session_scope(store) as session:  # nothing of the good rows was kept either
         assert session.scalar(select(func.count()).select_from(Agreement)) == 0
         assert session.scalar(select(func.count()).select_from(Commitment)) == 0
-        assert (session.scalar(select(func.count()).select_from(AgreementChange)),) == before
+        assert (session.scalar(select(func.count()).select_from(AuditEvent)),) == before
 
 
 def test_missing_sheet_or_column_and_not_excel(store):

@@ -106,13 +106,19 @@ def test_a_running_server_keeps_answering_across_an_import(imported, data_dir):
 
 
 def test_agreements_on_postgres(imported):
+    from accounts_support import member, token_headers
     from conftest import make_client
 
-    headers = {"X-Gebruiker": "pg-test", "X-Organisatie": "Gemeente Zoetermeer"}
+    headers = token_headers(imported, member(imported, "Gemeente Zoetermeer", "redacteur", email="pg@test.invalid"))
     with make_client(imported) as client:
         parties = client.get("/api/parties").json()
         zoetermeer = next(p["id"] for p in parties if p["name"] == "Gemeente Zoetermeer")
         vidomes = next(p["id"] for p in parties if p["name"] == "Vidomes")
+        spoofed = client.post("/api/agreements", headers={"X-Gebruiker": "pg-test",
+                                                          "X-Organisatie": "Gemeente Zoetermeer"},
+                              json={"title": "Zonder login", "gemeente_code": "GM0637", "period_start": 2026,
+                                    "period_end": 2029, "party_ids": [zoetermeer, vidomes]})
+        assert spoofed.status_code == 401
         agreement = client.post("/api/agreements", headers=headers, json={
             "title": "Prestatieafspraken Zoetermeer 2026–2029 (test)", "gemeente_code": "GM0637",
             "period_start": 2026, "period_end": 2029, "party_ids": [zoetermeer, vidomes]})
@@ -123,9 +129,19 @@ def test_agreements_on_postgres(imported):
             "party_ids": [vidomes], "target_kind": "output", "output_unit": "woningen",
             "year_targets": {"2027": 80}})
         assert commitment.status_code == 201, commitment.text
-        history = client.get(f"/api/agreements/{aid}/history").json()
+        history = client.get(f"/api/agreements/{aid}/history", headers=headers).json()
         assert history
-        assert {(entry["actor"], entry["organisation"]) for entry in history} == {("pg-test", "Gemeente Zoetermeer")}
+        assert {(entry["actor"], entry["organisation"]) for entry in history} == {
+            ("pg@test.invalid", "Gemeente Zoetermeer")}
+    # The audit log is append-only in the database itself.
+    plain = imported.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(plain, autocommit=True) as conn:
+        denied = conn.execute("SELECT count(*) FROM audit_event WHERE result = 'denied'").fetchone()[0]
+        assert denied >= 1
+        for statement in ("UPDATE audit_event SET actor = 'iemand anders'", "DELETE FROM audit_event",
+                          "TRUNCATE audit_event"):
+            with pytest.raises(psycopg.errors.RaiseException, match="append-only"):
+                conn.execute(statement)
 
 
 def test_import_by_an_ordinary_role_swaps_in_a_complete_table(postgres_url, data_dir):

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from gebiedsatlas.accounts.cli import app as accounts_app
 from gebiedsatlas.agreements.cli import app as agreements_app
 from gebiedsatlas.analysis.cli import app as analysis_app
 from gebiedsatlas.areas.crosswalk_cli import crosswalk
@@ -24,6 +25,7 @@ app.add_typer(fetch_app, name="fetch")
 app.command("crosswalk")(crosswalk)
 app.add_typer(agreements_app, name="afspraken")
 app.add_typer(analysis_app, name="analyse")
+app.add_typer(accounts_app, name="gebruikers")
 
 
 @app.command("import")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 from typing import Annotated
 
@@ -81,7 +82,10 @@ def import_excel(
     try:
         with scope as session:
             seed_signatories(session, settings.data_dir)
-            summary = import_workbook(session, path.read_bytes(), Actor.of(gebruiker, organisatie), path.name)
+            # The operator of the server; --gebruiker/--organisatie only say on whose behalf.
+            operator = f"{gebruiker + ' via ' if gebruiker else ''}opdrachtregel ({getpass.getuser()})"
+            summary = import_workbook(session, path.read_bytes(), Actor(operator, organisatie or "systeembeheer"),
+                                      path.name)
     except ExcelImportError as exc:
         console.print(f"[red]Niets geïmporteerd: {len(exc.errors)} fout(en).[/red]")
         for error in exc.errors:

@@ -5,17 +5,27 @@ the commitments and realisations are made up. It is stored with ``is_demo = True
 that shows it carries a "Fictief voorbeeld" banner; overviews of real agreements never include it.
 Only the areas (real CBS codes) and the atlas figures the outcome targets are measured against are
 real. Which real corporation works in which town is not known, so no real corporation appears here.
+
+Each fictional organisation has two fictional accounts (a redacteur and an ondertekenaar, e-mail on
+the reserved ``.invalid`` domain, no password): the login page offers them with one click where
+``GEBIEDSATLAS_DEMO_LOGIN`` allows it, so a newcomer can try the roles. They belong only to fictional
+organisations and so can never touch real agreements. The example is signed the way real agreements
+are: every party's ondertekenaar agrees.
 """
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gebiedsatlas.accounts import services as accounts
+from gebiedsatlas.accounts.roles import Role
 from gebiedsatlas.agreements import services
 from gebiedsatlas.agreements.history import Actor
+from gebiedsatlas.store.accounts import UserAccount
 from gebiedsatlas.store.agreements import Agreement, Party
 
 DEMO_LABEL = "Fictief voorbeeld"
@@ -101,6 +111,41 @@ DEMO_SET = [
 ]
 
 
+DEMO_ROLES = (Role.EDITOR, Role.APPROVER)
+ROLE_NAMES = {Role.EDITOR: "redacteur", Role.APPROVER: "ondertekenaar"}
+
+
+def demo_email(party_name: str, role: str) -> str:
+    slug = re.sub(r"[^a-z0-9]+", "-", party_name.removeprefix("Fictief:").strip().lower()).strip("-")
+    return f"{ROLE_NAMES[role]}@{slug}.voorbeeld.invalid"
+
+
+def ensure_demo_accounts(session: Session) -> list[UserAccount]:
+    """A fictional redacteur and ondertekenaar for every fictional organisation (idempotent)."""
+    users = []
+    for name, _, _ in DEMO_PARTIES:
+        party = session.scalar(select(Party).where(Party.name == name))
+        if party is None:
+            continue
+        organisation = accounts.organisation_for_party(session, party)
+        for role in DEMO_ROLES:
+            email = demo_email(name, role)
+            user = session.scalar(select(UserAccount).where(UserAccount.email == email))
+            if user is None:
+                label = name.removeprefix("Fictief: ")
+                user = accounts.create_user(session, email, f"Fictief: {ROLE_NAMES[role]} {label}", DEMO_ACTOR,
+                                            is_demo=True)
+            accounts.set_membership(session, user, organisation, role, DEMO_ACTOR)
+            users.append(user)
+    return users
+
+
+def _acting(session: Session, party_name: str, role: str) -> Actor:
+    """The demo account of that party and role, as the actor of the history."""
+    user = session.scalar(select(UserAccount).where(UserAccount.email == demo_email(party_name, role)))
+    return Actor(user.email, party_name, user.id)
+
+
 def has_demo(session: Session) -> bool:
     return session.scalar(select(Agreement.id).where(Agreement.is_demo.is_(True)).limit(1)) is not None
 
@@ -108,6 +153,7 @@ def has_demo(session: Session) -> bool:
 def load_demo(session: Session) -> list[Agreement]:
     """Store the fictional set (once; a second call changes nothing) and return its agreements."""
     if has_demo(session):
+        ensure_demo_accounts(session)
         return list(session.scalars(select(Agreement).where(Agreement.is_demo.is_(True)).order_by(Agreement.id)))
     ids: dict[str, int] = {}
     for name, kind, code in DEMO_PARTIES:
@@ -116,6 +162,8 @@ def load_demo(session: Session) -> list[Agreement]:
             party = services.create_party(session, name, kind, DEMO_ACTOR, gemeente_code=code,
                                           note="Fictieve organisatie voor het voorbeeld.", is_demo=True)
         ids[name] = party.id
+    ensure_demo_accounts(session)
+    names = {v: k for k, v in ids.items()}
     agreements = []
     for fields, commitments, realisations, steps in DEMO_SET:
         raw = {**fields, "party_ids": [ids[p] for p in fields["parties"]], "is_demo": "1"}
@@ -125,13 +173,17 @@ def load_demo(session: Session) -> list[Agreement]:
             services.add_commitment(session, agreement, services.parse_commitment(session, agreement, raw_c),
                                     DEMO_ACTOR)
         for status, signed_on in steps:
-            services.change_status(session, agreement, status, DEMO_ACTOR, signed_on=signed_on)
+            for ap in list(agreement.parties):
+                if agreement.status == status:
+                    break
+                services.approve_status(session, agreement, status, ap.party_id,
+                                        _acting(session, names[ap.party_id], Role.APPROVER), signed_on=signed_on)
         for number, reports in realisations.items():
             commitment = next(c for c in agreement.commitments if c.number == number)
             for year, value, party, text in reports:
                 data = services.parse_realisation(session, commitment, {
                     "year": year, "value": value, "explanation": text, "reported_by_party_id": [ids[party]]})
-                services.report_realisation(session, commitment, data, DEMO_ACTOR)
+                services.report_realisation(session, commitment, data, _acting(session, party, Role.EDITOR))
         agreements.append(agreement)
     session.flush()
     return agreements

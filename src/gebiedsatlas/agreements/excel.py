@@ -27,7 +27,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 from sqlalchemy.orm import Session
 
+from gebiedsatlas.accounts.permissions import Action, Target, decide
+from gebiedsatlas.accounts.principal import Principal
 from gebiedsatlas.agreements import services
+from gebiedsatlas.agreements.access import agreement_target, commitment_target
 from gebiedsatlas.agreements.history import Actor
 from gebiedsatlas.agreements.monitoring import commitment_views, monitoring_overview
 from gebiedsatlas.agreements.parties import list_parties
@@ -224,8 +227,15 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def import_workbook(session: Session, content: bytes, actor: Actor, filename: str = "werkboek.xlsx") -> ImportSummary:
-    """Import a filled-in template: everything, or nothing when any row has an error."""
+def import_workbook(session: Session, content: bytes, actor: Actor, filename: str = "werkboek.xlsx", *,
+                    principal: Principal | None = None) -> ImportSummary:
+    """Import a filled-in template: everything, or nothing when any row has an error.
+
+    With a ``principal`` (an upload in the web app) every row passes the permission of what it does
+    (``accounts.permissions.decide``): a new agreement must have the person's organisation as a party,
+    a commitment, jaarschijf or realisation on a stored agreement needs the rights on that agreement,
+    and statuses cannot be set (every party signs in the atlas). Without one (the command line, run by
+    the operator of the server) statuses of agreements signed elsewhere may be recorded."""
     try:
         wb = load_workbook(io.BytesIO(content), data_only=True)
     except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
@@ -242,7 +252,7 @@ def import_workbook(session: Session, content: bytes, actor: Actor, filename: st
     summary = ImportSummary()
     savepoint = session.begin_nested()
     try:
-        _apply(session, rows, actor, filename, errors, summary)
+        _apply(session, rows, actor, filename, errors, summary, principal)
     except BaseException:
         savepoint.rollback()
         raise
@@ -262,7 +272,16 @@ def _validation(errors, filename, sheet, row, columns, exc: services.ValidationF
         _fail(errors, filename, sheet, row, columns, (rename or {}).get(field, field), message)
 
 
-def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: list, summary: ImportSummary) -> None:
+def _refusal(principal: Principal | None, action: Action, target: Target) -> str | None:
+    """Why ``principal`` may not do this row (None: allowed, or no principal: the command line)."""
+    if principal is None:
+        return None
+    decision = decide(principal, action, target)
+    return None if decision.allowed else decision.reason
+
+
+def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: list, summary: ImportSummary,
+           principal: Principal | None = None) -> None:
     agreements: dict[str, Agreement | None] = {}
     # Statuses are applied last: signing needs the commitments of the later sheets.
     pending_status: list[tuple[Agreement, int, str]] = []
@@ -279,6 +298,15 @@ def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: li
                   f"Onbekende status {status!r}; kies uit {', '.join(AGREEMENT_STATUSES)}.")
         raw = {**values, "party_ids": _text(values["party_ids"]),
                "is_demo": "1" if _text(values["is_demo"]).lower() in ("ja", "1", "true") else ""}
+        if principal is not None and status != "concept":
+            _fail(errors, filename, "Afspraken", row, cols, "status",
+                  "Bij een upload is de status altijd 'concept': bod, ondertekening en afronding geeft elke "
+                  "partij zelf in de atlas.")
+        refusal = _refusal(principal, Action.CREATE_AGREEMENT, Target(
+            kind="afspraken", state="concept", party_ids=frozenset(services.parse_party_ids(session, raw, "party_ids",
+                                                                                          {}))))
+        if refusal:
+            _fail(errors, filename, "Afspraken", row, cols, "party_ids", refusal)
         try:
             agreement = services.create_agreement(session, services.parse_agreement(session, raw), actor)
             agreements[key] = agreement
@@ -305,6 +333,11 @@ def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: li
             commitments[key] = None
             continue
         raw = {**values, "party_ids": _text(values["party_ids"]), "scope_codes": _text(values["scope_codes"])}
+        refusal = _refusal(principal, Action.ADD_COMMITMENT, agreement_target(agreement))
+        if refusal:
+            _fail(errors, filename, "Toezeggingen", row, cols, "agreement", refusal)
+            commitments[key] = None
+            continue
         try:
             commitment = services.add_commitment(session, agreement,
                                                  services.parse_commitment(session, agreement, raw), actor)
@@ -324,6 +357,11 @@ def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: li
             local["planned"] = "Een gepland aantal kan niet negatief zijn."
         if commitment is not None and commitment.target_kind != "output":
             local["commitment"] = "Jaarschijven horen bij een afspraak met soort doel 'output'."
+        stored_before = commitment is not None and all(commitment is not c for c in commitments.values())
+        if stored_before and "commitment" not in local:  # new commitments of this file come with theirs
+            refusal = _refusal(principal, Action.EDIT_YEAR_TARGETS, commitment_target(commitment))
+            if refusal:
+                local["commitment"] = refusal
         for field, message in local.items():
             _fail(errors, filename, "Jaarschijven", row, cols, field, message)
         if commitment is not None and not local:
@@ -334,6 +372,14 @@ def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: li
         commitment = _commitment_ref(session, _text(values["commitment"]), commitments, errors, filename,
                                      "Realisaties", row, cols)
         if commitment is None:
+            continue
+        refusal = _refusal(principal, Action.REPORT_REALISATION, commitment_target(commitment))
+        if refusal is None and principal is not None:
+            asked = services.parse_party_ids(session, {"p": _text(values["reported_by_party_id"])}, "p", {})
+            if not asked or asked[0] not in principal.party_ids:
+                refusal = "U meldt een realisatie namens uw eigen organisatie."
+        if refusal:
+            _fail(errors, filename, "Realisaties", row, cols, "commitment", refusal)
             continue
         try:
             data = services.parse_realisation(session, commitment, {**values,
@@ -429,10 +475,11 @@ def agreement_workbook(session: Session, agreement: Agreement, reference_year: i
     return _save(wb)
 
 
-def monitoring_workbook(session: Session, *, demo: bool = False, reference_year: int | None = None) -> bytes:
+def monitoring_workbook(session: Session, *, demo: bool = False, reference_year: int | None = None,
+                        viewer: Principal | None = None) -> bytes:
     """The monitoring overview: status counts per theme, party and gemeente, every commitment, and the
     comparison of what corporations committed in each town."""
-    overview = monitoring_overview(session, demo=demo, reference_year=reference_year)
+    overview = monitoring_overview(session, demo=demo, reference_year=reference_year, viewer=viewer)
     wb = Workbook()
     info = wb.active
     info.title = "Toelichting"

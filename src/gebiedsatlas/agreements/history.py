@@ -1,64 +1,34 @@
-"""Who changed what, when: the change log, and snapshots of an agreement at signing.
+"""Who changed what, when: the agreement's history as a view of the audit log, and snapshots of an
+agreement at signing (one per signed version).
 
-Every service that changes agreement data calls ``record`` with the acting user and organisation
-(no accounts yet: they come from a form field or request header, default "demo-gebruiker").
-Values are stored as text so any field fits; ``None`` stays NULL (shown as "leeg").
+Every service that changes agreement data calls ``record`` with the acting user and organisation,
+which come from the login (``accounts.audit.Actor``). Values are stored as text so any field fits;
+``None`` stays NULL (shown as "leeg").
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from gebiedsatlas.agreements.vocab import DEFAULT_ACTOR, DEFAULT_ORGANISATION
-from gebiedsatlas.store.agreements import Agreement, AgreementChange, AgreementSnapshot
+from gebiedsatlas.accounts import audit
+from gebiedsatlas.accounts.audit import Actor, as_text, now
+from gebiedsatlas.store.accounts import AuditEvent
+from gebiedsatlas.store.agreements import Agreement, AgreementSnapshot
 
-
-@dataclass(frozen=True)
-class Actor:
-    """The person and organisation making a change."""
-
-    user: str = DEFAULT_ACTOR
-    organisation: str = DEFAULT_ORGANISATION
-
-    @classmethod
-    def of(cls, user: str | None, organisation: str | None) -> Actor:
-        """An actor from optional strings (empty values fall back to the defaults)."""
-        return cls((user or "").strip()[:200] or DEFAULT_ACTOR,
-                   (organisation or "").strip()[:200] or DEFAULT_ORGANISATION)
-
-
-def now() -> datetime:
-    """Naive UTC, as the foundation stores timestamps."""
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
-def as_text(value: object) -> str | None:
-    """A stored value as text for the change log (lists and dicts as JSON)."""
-    if value is None:
-        return None
-    if isinstance(value, date | datetime):
-        return value.isoformat()
-    if isinstance(value, list | dict | tuple):
-        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+__all__ = ["Actor", "as_text", "changes", "now", "record", "record_diff", "signed_versions", "signing_snapshot",
+           "take_snapshot"]
 
 
 def record(session: Session, actor: Actor, *, agreement_id: int | None, entity: str,
            entity_id: int | None, action: str, field: str | None = None, old: object = None,
-           new: object = None, at: datetime | None = None) -> AgreementChange:
-    """Add one change-log row (flushed with the change itself, in the same transaction)."""
-    change = AgreementChange(at=at or now(), actor=actor.user, organisation=actor.organisation,
-                             agreement_id=agreement_id, entity=entity, entity_id=entity_id,
-                             action=action, field=field, old_value=as_text(old), new_value=as_text(new))
-    session.add(change)
-    return change
+           new: object = None, at: datetime | None = None) -> AuditEvent:
+    """Add one line to the log (flushed with the change itself, in the same transaction)."""
+    return audit.record(session, actor, action, object_type=entity, object_id=entity_id, agreement_id=agreement_id,
+                        field=field, old=old, new=new, at=at)
 
 
 def record_diff(session: Session, actor: Actor, obj, values: dict, *, agreement_id: int, entity: str) -> int:
@@ -76,11 +46,9 @@ def record_diff(session: Session, actor: Actor, obj, values: dict, *, agreement_
     return changed
 
 
-def changes(session: Session, agreement_id: int) -> list[AgreementChange]:
-    """The change log of an agreement, newest first."""
-    stmt = (select(AgreementChange).where(AgreementChange.agreement_id == agreement_id)
-            .order_by(AgreementChange.at.desc(), AgreementChange.id.desc()))
-    return list(session.scalars(stmt))
+def changes(session: Session, agreement_id: int) -> list[AuditEvent]:
+    """The history of an agreement, newest first (the allowed changes of the audit log)."""
+    return audit.for_agreement(session, agreement_id)
 
 
 def take_snapshot(session: Session, agreement: Agreement, reason: str) -> AgreementSnapshot:
@@ -88,15 +56,23 @@ def take_snapshot(session: Session, agreement: Agreement, reason: str) -> Agreem
     from gebiedsatlas.agreements.serialize import agreement_dict
 
     session.flush()
-    snapshot = AgreementSnapshot(agreement_id=agreement.id, reason=reason, taken_at=now(),
+    snapshot = AgreementSnapshot(agreement_id=agreement.id, reason=reason, taken_at=now(), version=agreement.version,
                                  data=json.loads(json.dumps(agreement_dict(agreement), default=str)))
     session.add(snapshot)
     return snapshot
 
 
-def signing_snapshot(session: Session, agreement_id: int) -> AgreementSnapshot | None:
-    """The snapshot taken when the agreement was (last) signed."""
+def signing_snapshot(session: Session, agreement_id: int, version: int | None = None) -> AgreementSnapshot | None:
+    """The snapshot taken when the agreement (or the given version of it) was signed."""
     stmt = (select(AgreementSnapshot)
-            .where(AgreementSnapshot.agreement_id == agreement_id, AgreementSnapshot.reason == "getekend")
-            .order_by(AgreementSnapshot.id.desc()))
-    return session.scalars(stmt).first()
+            .where(AgreementSnapshot.agreement_id == agreement_id, AgreementSnapshot.reason == "getekend"))
+    if version is not None:
+        stmt = stmt.where(AgreementSnapshot.version == version)
+    return session.scalars(stmt.order_by(AgreementSnapshot.id.desc())).first()
+
+
+def signed_versions(session: Session, agreement_id: int) -> list[AgreementSnapshot]:
+    """Every signed version, oldest first."""
+    return list(session.scalars(select(AgreementSnapshot).where(
+        AgreementSnapshot.agreement_id == agreement_id, AgreementSnapshot.reason == "getekend")
+        .order_by(AgreementSnapshot.version, AgreementSnapshot.id)))

@@ -14,6 +14,8 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from gebiedsatlas.accounts.principal import Principal
+from gebiedsatlas.agreements.access import visible_clause
 from gebiedsatlas.agreements.progress import Progress, commitment_progress, prefetch_series
 from gebiedsatlas.agreements.scope import relation, scope_codes_effective, scope_label
 from gebiedsatlas.agreements.smart import SmartIssue
@@ -74,8 +76,8 @@ class CommitmentView:
         return self.progress.issues
 
 
-def _agreements_query(demo: bool):
-    return (select(Agreement).where(Agreement.is_demo == demo)
+def _agreements_query(demo: bool, viewer: Principal | None = None):
+    return (select(Agreement).where(Agreement.is_demo == demo, visible_clause(viewer))
             .options(selectinload(Agreement.parties), selectinload(Agreement.commitments)
                      .selectinload(Commitment.parties).selectinload(CommitmentParty.party),
                      selectinload(Agreement.commitments).selectinload(Commitment.year_targets),
@@ -84,9 +86,10 @@ def _agreements_query(demo: bool):
 
 
 def list_agreements(session: Session, *, demo: bool = False, gemeente_code: str | None = None,
-                    party_id: int | None = None) -> list[Agreement]:
-    """Agreements of one kind (real or demo), optionally of one gemeente or with one party."""
-    stmt = _agreements_query(demo)
+                    party_id: int | None = None, viewer: Principal | None = None) -> list[Agreement]:
+    """Agreements of one kind (real or demo) that ``viewer`` may see (None: all), optionally of one
+    gemeente or with one party."""
+    stmt = _agreements_query(demo, viewer)
     if gemeente_code:
         stmt = stmt.where(Agreement.gemeente_code == gemeente_code)
     agreements = list(session.scalars(stmt).unique())
@@ -130,7 +133,7 @@ def status_counts(views: list[CommitmentView]) -> dict[str, int]:
 
 
 def commitments_for_area(session: Session, code: str, *, demo: bool = False,
-                         reference_year: int | None = None) -> list[dict]:
+                         reference_year: int | None = None, viewer: Principal | None = None) -> list[dict]:
     """What has been agreed for an area: commitments whose scope is the area itself ('hier'), an
     area around it such as its gemeente ('omliggend'), or lies inside it ('binnen').
 
@@ -142,7 +145,7 @@ def commitments_for_area(session: Session, code: str, *, demo: bool = False,
     if gemeente is None:
         return []
     related: list[tuple[Agreement, Commitment, str]] = []
-    for agreement in list_agreements(session, demo=demo, gemeente_code=gemeente.code):
+    for agreement in list_agreements(session, demo=demo, gemeente_code=gemeente.code, viewer=viewer):
         for c in agreement.commitments:
             codes = scope_codes_effective(agreement.gemeente_code, c.scope_kind, list(c.scope_codes or []))
             if c.scope_kind == "gebiedsset":
@@ -170,7 +173,7 @@ def commitments_for_area(session: Session, code: str, *, demo: bool = False,
 
 
 def counts_per_area(session: Session, *, level: str = "wijk", gemeente_code: str | None = None,
-                    demo: bool = False) -> dict[str, int]:
+                    demo: bool = False, viewer: Principal | None = None) -> dict[str, int]:
     """Number of commitments per area code at ``level`` (wijk or buurt), for the map.
 
     A commitment for a buurt counts for its wijk; gemeente-wide commitments are not spread over the
@@ -179,7 +182,7 @@ def counts_per_area(session: Session, *, level: str = "wijk", gemeente_code: str
     index = area_index(session)
     target = Level(level)
     counts: Counter = Counter()
-    for agreement in list_agreements(session, demo=demo, gemeente_code=gemeente_code):
+    for agreement in list_agreements(session, demo=demo, gemeente_code=gemeente_code, viewer=viewer):
         for c in agreement.commitments:
             codes = scope_codes_effective(agreement.gemeente_code, c.scope_kind, list(c.scope_codes or []))
             if c.scope_kind == "gebiedsset":
@@ -198,13 +201,14 @@ def counts_per_area(session: Session, *, level: str = "wijk", gemeente_code: str
     return dict(sorted(counts.items()))
 
 
-def monitoring_overview(session: Session, *, demo: bool = False, reference_year: int | None = None) -> dict:
+def monitoring_overview(session: Session, *, demo: bool = False, reference_year: int | None = None,
+                        viewer: Principal | None = None) -> dict:
     """Status counts per theme, per party (corporations, gemeenten, …) and per gemeente, plus a
     comparison of what each corporation committed in each town (commitments and planned output)."""
     reference_year = reference_year or date.today().year
     index = area_index(session)
     rows = []
-    agreements = list_agreements(session, demo=demo)
+    agreements = list_agreements(session, demo=demo, viewer=viewer)
     cache = prefetch_series(session, [c for a in agreements for c in a.commitments])
     for agreement in agreements:
         for view in commitment_views(session, agreement, reference_year, cache):
@@ -255,10 +259,11 @@ def monitoring_overview(session: Session, *, demo: bool = False, reference_year:
     }
 
 
-def parties_with_agreements(session: Session, *, demo: bool = False) -> list[tuple[Party, int]]:
+def parties_with_agreements(session: Session, *, demo: bool = False,
+                            viewer: Principal | None = None) -> list[tuple[Party, int]]:
     """Parties that sign at least one agreement of this kind, with the number of agreements."""
     counts: Counter = Counter()
-    for agreement in list_agreements(session, demo=demo):
+    for agreement in list_agreements(session, demo=demo, viewer=viewer):
         for ap in agreement.parties:
             counts[ap.party_id] += 1
     parties = {p.id: p for p in session.scalars(select(Party).where(Party.id.in_(list(counts))))}

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gebiedsatlas.accounts.services import ensure_organisations
 from gebiedsatlas.agreements.vocab import PARTY_KINDS
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.sources.tables import read_rows
@@ -20,7 +21,8 @@ SIGNATORIES = Path("parties") / "nta_signatories_2025.csv"
 
 
 def seed_signatories(session: Session, data_dir: Path) -> int:
-    """Add the NTA signatories that are not yet stored (idempotent); returns how many were added."""
+    """Add the NTA signatories that are not yet stored (idempotent), each with its organisation for
+    accounts, and the alliance's organisation; returns how many parties were added."""
     path = data_dir / SIGNATORIES
     known = set(session.scalars(select(Party.name)))
     added = 0
@@ -37,6 +39,7 @@ def seed_signatories(session: Session, data_dir: Path) -> int:
         known.add(name)
         added += 1
     session.flush()
+    ensure_organisations(session)
     return added
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from gebiedsatlas.accounts.services import organisation_for_party
 from gebiedsatlas.agreements import history
 from gebiedsatlas.agreements.history import Actor
 from gebiedsatlas.agreements.scope import scope_errors, scope_series
@@ -28,10 +29,12 @@ from gebiedsatlas.agreements.vocab import (
     TARGET_KINDS,
     THEMES,
     TRANSITIONS,
+    UNLOCKED_STATUSES,
 )
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.store.accounts import AgreementApproval
 from gebiedsatlas.store.agreements import (
     Agreement,
     AgreementParty,
@@ -222,7 +225,7 @@ class RealisationInput:
     reported_by_party_id: int | None
 
 
-def _party_ids(session: Session, raw: Mapping, key: str, errors: dict) -> list[int]:
+def parse_party_ids(session: Session, raw: Mapping, key: str, errors: dict) -> list[int]:
     """Party ids from ids or names (Excel users type names, separated by ';')."""
     value = raw.get(key)
     if _blank(value):
@@ -233,7 +236,7 @@ def _party_ids(session: Session, raw: Mapping, key: str, errors: dict) -> list[i
     ids: list[int] = []
     for part in parts:
         text = str(part).strip()
-        party = session.get(Party, int(text)) if text.isdigit() else session.scalar(
+        party = session.get(Party, int(text)) if text.isdigit() and len(text) <= 9 else session.scalar(
             select(Party).where(func.lower(Party.name) == text.lower()))
         if party is None:
             errors[key] = f"Onbekende partij {text!r}."
@@ -279,7 +282,7 @@ def parse_agreement(session: Session, raw: Mapping) -> AgreementInput:
         errors["period_end"] = f"Het eindjaar ({end}) ligt voor het beginjaar ({start})."
     elif start and end and end - start > 10:
         errors["period_end"] = "Een looptijd van meer dan tien jaar is niet toegestaan."
-    party_ids = _party_ids(session, raw, "party_ids", errors)
+    party_ids = parse_party_ids(session, raw, "party_ids", errors)
     is_demo = str(raw.get("is_demo", "")).lower() in ("1", "true", "ja", "on")
     if party_ids and "party_ids" not in errors:
         parties = [session.get(Party, i) for i in party_ids]
@@ -311,7 +314,7 @@ def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> Co
     if len(text) < 5:
         errors["text"] = "Verplicht: beschrijf de afspraak (minstens 5 tekens)."
     theme = parse_choice(raw, "theme", THEMES, errors)
-    party_ids = _party_ids(session, raw, "party_ids", errors)
+    party_ids = parse_party_ids(session, raw, "party_ids", errors)
     signatories = {ap.party_id for ap in agreement.parties}
     if any(p not in signatories for p in party_ids):
         errors["party_ids"] = "Een verantwoordelijke partij moet een van de partijen van deze afspraken zijn."
@@ -374,7 +377,7 @@ def parse_realisation(session: Session, commitment: Commitment, raw: Mapping) ->
         errors["year"] = f"Verwacht een jaar van {agreement.period_start - 1} tot en met {last}, gevonden {year}."
     value = parse_float(raw, "value", errors, required=True, label="de gerealiseerde waarde")
     explanation = str(raw.get("explanation") or "").strip()
-    ids = _party_ids(session, raw, "reported_by_party_id", errors)
+    ids = parse_party_ids(session, raw, "reported_by_party_id", errors)
     responsible = {cp.party_id for cp in commitment.parties}
     if ids and responsible and ids[0] not in responsible:
         errors["reported_by_party_id"] = ("De realisatie wordt gemeld door een verantwoordelijke partij "
@@ -408,6 +411,7 @@ def create_party(session: Session, name: str, kind: str, actor: Actor, *, gemeen
     party = Party(name=name, kind=kind, gemeente_code=gemeente_code, note=note, is_demo=is_demo)
     session.add(party)
     session.flush()
+    organisation_for_party(session, party)  # so its people can get accounts and roles
     history.record(session, actor, agreement_id=None, entity="partij", entity_id=party.id, action="aangemaakt",
                    new=name)
     return party
@@ -427,8 +431,16 @@ def create_agreement(session: Session, data: AgreementInput, actor: Actor) -> Ag
     return agreement
 
 
+def ensure_unlocked(agreement: Agreement) -> None:
+    """A signed (or closed) agreement is locked: its text changes only through a new version."""
+    if agreement.status not in UNLOCKED_STATUSES:
+        raise NotAllowed(f"Deze afspraken zijn {AGREEMENT_STATUSES[agreement.status].lower()} en daarmee "
+                         "vergrendeld. Start een wijziging; die tekenen alle partijen opnieuw.")
+
+
 def update_agreement(session: Session, agreement: Agreement, data: AgreementInput, actor: Actor) -> int:
     """Apply edited fields (not the status: see ``change_status``); returns the number of changes."""
+    ensure_unlocked(agreement)
     if data.is_demo != agreement.is_demo:
         raise NotAllowed("Een fictief voorbeeld kan geen echte afspraak worden (en omgekeerd).")
     changed = history.record_diff(session, actor, agreement, {
@@ -453,13 +465,8 @@ def update_agreement(session: Session, agreement: Agreement, data: AgreementInpu
     return changed
 
 
-def change_status(session: Session, agreement: Agreement, new_status: str, actor: Actor, *,
-                  signed_on: date | None = None) -> None:
-    """Move the agreement to ``new_status`` if ``TRANSITIONS`` allows it.
-
-    Signing needs a signing date (given or already stored) and at least a gemeente and one other
-    party; it stores a snapshot so the agreement can be shown as it was at signing.
-    """
+def check_transition(agreement: Agreement, new_status: str) -> None:
+    """Raise ``NotAllowed`` unless ``TRANSITIONS`` allows ``new_status`` from the current status."""
     if new_status not in AGREEMENT_STATUSES:
         raise NotAllowed(f"Onbekende status {new_status!r}.")
     allowed = TRANSITIONS[agreement.status]
@@ -467,18 +474,102 @@ def change_status(session: Session, agreement: Agreement, new_status: str, actor
         options = ", ".join(AGREEMENT_STATUSES[s] for s in allowed) or "geen (eindstatus)"
         raise NotAllowed(f"Van '{AGREEMENT_STATUSES[agreement.status]}' naar "
                          f"'{AGREEMENT_STATUSES[new_status]}' is niet toegestaan; mogelijk: {options}.")
+
+
+# Statuses that need the approval of every party; the others (back to concept, starting a wijziging)
+# may be done by any one party.
+NEEDS_EVERY_PARTY = ("bod", "getekend", "afgerond")
+
+
+def approvals(session: Session, agreement: Agreement, target_status: str | None = None,
+              status_seq: int | None = None) -> list[AgreementApproval]:
+    """Approvals of the current round (or of ``status_seq``), optionally for one target status."""
+    stmt = select(AgreementApproval).where(
+        AgreementApproval.agreement_id == agreement.id,
+        AgreementApproval.status_seq == (agreement.status_seq if status_seq is None else status_seq))
+    if target_status:
+        stmt = stmt.where(AgreementApproval.target_status == target_status)
+    return list(session.scalars(stmt.order_by(AgreementApproval.approved_at, AgreementApproval.id)))
+
+
+def signatures(session: Session, agreement: Agreement) -> list[AgreementApproval]:
+    """Who signed each signed version, and when (the approvals that made it "getekend")."""
+    return list(session.scalars(select(AgreementApproval).where(
+        AgreementApproval.agreement_id == agreement.id, AgreementApproval.target_status == "getekend")
+        .order_by(AgreementApproval.version, AgreementApproval.approved_at, AgreementApproval.id)))
+
+
+def approve_status(session: Session, agreement: Agreement, new_status: str, party_id: int, actor: Actor, *,
+                   signed_on: date | None = None) -> bool:
+    """Record that ``party_id`` (through ``actor``, a person of that party) agrees to ``new_status``.
+
+    Bod, getekend and afgerond need every party; back to concept and starting a wijziging need one.
+    When the last needed approval arrives the status changes; returns whether it did. An approval
+    counts only for the current round (``status_seq``); the rows stay as the record of who signed.
+    """
+    check_transition(agreement, new_status)
+    if party_id not in {ap.party_id for ap in agreement.parties}:
+        raise NotAllowed("Alleen een partij van deze afspraken kan akkoord geven of tekenen.")
     if new_status == "getekend":
-        if signed_on is None and agreement.signed_on is None:
-            raise ValidationFailed({"signed_on": "Vul de datum van ondertekening in."})
-        if len(agreement.parties) < 2:
-            raise NotAllowed("Ondertekenen kan pas met minstens twee partijen.")
-        if not agreement.commitments:
-            raise NotAllowed("Ondertekenen kan pas als er minstens één afspraak is.")
+        _check_signable(agreement, signed_on)
+    existing = {a.party_id for a in approvals(session, agreement, new_status)}
+    if party_id in existing:
+        raise NotAllowed("Uw organisatie gaf hiervoor al akkoord; de andere partijen zijn nu aan zet.")
+    at = history.now()
+    session.add(AgreementApproval(agreement_id=agreement.id, version=agreement.version,
+                                  status_seq=agreement.status_seq, target_status=new_status, party_id=party_id,
+                                  user_id=actor.user_id, user_name=actor.user, approved_at=at))
+    party = session.get(Party, party_id)
+    history.record(session, actor, agreement_id=agreement.id, entity="afspraken", entity_id=agreement.id,
+                   action="akkoord", field=f"status → {new_status}", new=party.name if party else party_id, at=at)
+    session.flush()
+    needed = {ap.party_id for ap in agreement.parties} if new_status in NEEDS_EVERY_PARTY else {party_id}
+    if needed <= existing | {party_id}:
+        change_status(session, agreement, new_status, actor, signed_on=signed_on)
+        return True
+    return False
+
+
+def _check_signable(agreement: Agreement, signed_on: date | None) -> None:
+    if signed_on is None and agreement.signed_on is None:
+        raise ValidationFailed({"signed_on": "Vul de datum van ondertekening in."})
+    if len(agreement.parties) < 2:
+        raise NotAllowed("Ondertekenen kan pas met minstens twee partijen.")
+    if not agreement.commitments:
+        raise NotAllowed("Ondertekenen kan pas als er minstens één afspraak is.")
+
+
+def publish(session: Session, agreement: Agreement, actor: Actor) -> None:
+    """Make a signed agreement visible to everyone (an explicit act, recorded)."""
+    if agreement.status not in ("getekend", "afgerond"):
+        raise NotAllowed("Alleen getekende of afgeronde afspraken kunnen openbaar worden gemaakt.")
+    if agreement.published_at is None:
+        history.record_diff(session, actor, agreement, {"published_at": history.now()},
+                            agreement_id=agreement.id, entity="afspraken")
+
+
+def change_status(session: Session, agreement: Agreement, new_status: str, actor: Actor, *,
+                  signed_on: date | None = None) -> None:
+    """Move the agreement to ``new_status`` if ``TRANSITIONS`` allows it.
+
+    Called by ``approve_status`` once the needed parties agreed (and by the command-line import of
+    agreements signed elsewhere). Signing needs a signing date (given or already stored), two parties
+    and a commitment; it stores a snapshot so the version can be shown as it was at signing. Starting
+    a wijziging opens the next version.
+    """
+    check_transition(agreement, new_status)
+    if new_status == "getekend":
+        _check_signable(agreement, signed_on)
         if signed_on is not None:
             history.record_diff(session, actor, agreement, {"signed_on": signed_on}, agreement_id=agreement.id,
                                 entity="afspraken")
     old = agreement.status
     agreement.status = new_status
+    agreement.status_seq = (agreement.status_seq or 0) + 1
+    if new_status == "wijziging":
+        agreement.version = (agreement.version or 1) + 1
+        history.record(session, actor, agreement_id=agreement.id, entity="afspraken", entity_id=agreement.id,
+                       action="gewijzigd", field="versie", old=agreement.version - 1, new=agreement.version)
     agreement.updated_at = history.now()
     history.record(session, actor, agreement_id=agreement.id, entity="afspraken", entity_id=agreement.id,
                    action="status", field="status", old=old, new=new_status)
@@ -495,6 +586,7 @@ def _commitment_values(data: CommitmentInput) -> dict:
 
 
 def add_commitment(session: Session, agreement: Agreement, data: CommitmentInput, actor: Actor) -> Commitment:
+    ensure_unlocked(agreement)
     at = history.now()
     number = 1 + max((c.number for c in agreement.commitments), default=0)
     commitment = Commitment(agreement=agreement, number=number, created_at=at, updated_at=at,
@@ -511,6 +603,7 @@ def add_commitment(session: Session, agreement: Agreement, data: CommitmentInput
 
 
 def update_commitment(session: Session, commitment: Commitment, data: CommitmentInput, actor: Actor) -> int:
+    ensure_unlocked(commitment.agreement)
     agreement_id = commitment.agreement_id
     changed = history.record_diff(session, actor, commitment, _commitment_values(data),
                                   agreement_id=agreement_id, entity="afspraak")
@@ -532,6 +625,7 @@ def update_commitment(session: Session, commitment: Commitment, data: Commitment
 def set_year_targets(session: Session, commitment: Commitment, targets: dict[int, float], actor: Actor, *,
                      replace: bool = False) -> int:
     """Set planned amounts per year (jaarschijven); with ``replace`` years not given are removed."""
+    ensure_unlocked(commitment.agreement)
     existing = {t.year: t for t in commitment.year_targets}
     changed = 0
     for year, planned in sorted(targets.items()):

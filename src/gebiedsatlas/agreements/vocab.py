@@ -30,16 +30,31 @@ AGREEMENT_STATUSES: dict[str, str] = {
     "concept": "Concept",
     "bod": "Bod uitgebracht",
     "getekend": "Getekend",
+    "wijziging": "Wijziging in voorbereiding",
     "afgerond": "Afgerond",
 }
 
-# From -> allowed next statuses. A bod can go back to concept (renegotiation); a signed agreement
-# only moves on to afgerond: changing a signed text means a new agreement or a jaarschijf update.
+# From -> allowed next statuses. A bod can go back to concept (renegotiation). A signed agreement is
+# locked: it moves on to afgerond, or a party starts a wijziging (the next version), which every party
+# signs again; the signed version stays readable as it was.
 TRANSITIONS: dict[str, tuple[str, ...]] = {
     "concept": ("bod",),
     "bod": ("concept", "getekend"),
-    "getekend": ("afgerond",),
+    "getekend": ("afgerond", "wijziging"),
+    "wijziging": ("getekend",),
     "afgerond": (),
+}
+
+# States in which the text of the agreement (fields, commitments, jaarschijven) may change.
+UNLOCKED_STATUSES = ("concept", "bod", "wijziging")
+
+# The button text of each next status on the agreement page.
+STATUS_ACTIONS: dict[str, str] = {
+    "bod": "Akkoord met het bod",
+    "concept": "Terug naar concept",
+    "getekend": "Ondertekenen",
+    "afgerond": "Akkoord met afronden",
+    "wijziging": "Wijziging starten",
 }
 
 SCOPE_KINDS: dict[str, str] = {
@@ -63,9 +78,6 @@ PROGRESS_LABELS: dict[str, str] = {
     "achter": "Achter",
     "niet_meetbaar": "Niet meetbaar",
 }
-
-DEFAULT_ACTOR = "demo-gebruiker"
-DEFAULT_ORGANISATION = "onbekende organisatie"
 
 
 def cycle_dates(year: int) -> list[tuple[date, str, str]]:

@@ -4,7 +4,8 @@ The domain logic lives in ``gebiedsatlas.agreements``; these are only the rows. 
 portable SQL (integers, strings, dates, JSON), so the migration runs on SQLite and PostgreSQL.
 
 History is append-only: ``realisation`` rows are never updated (a correction is a new version), and
-every change to any of these rows is written to ``agreement_change`` by the services.
+every change to any of these rows is written to the audit log (``store/accounts.py`` ``AuditEvent``) by
+the services; an agreement's history is the view of that log.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Index,
     Integer,
     String,
     Text,
@@ -55,6 +55,12 @@ class Agreement(Base):
     period_start: Mapped[int] = mapped_column(Integer)
     period_end: Mapped[int] = mapped_column(Integer)
     status: Mapped[str] = mapped_column(String(16), default="concept")
+    # 1 for the agreement as first signed; each "wijziging" (amendment) signed again adds one.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    # The number of status changes so far: approvals count only for the round they were given in.
+    status_seq: Mapped[int] = mapped_column(Integer, default=0)
+    # Visible to everyone (not only the parties and the alliance) from this moment: an explicit act.
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
     bod_date: Mapped[date | None] = mapped_column(Date)
     signed_on: Mapped[date | None] = mapped_column(Date)
     description: Mapped[str] = mapped_column(Text, default="")
@@ -167,25 +173,6 @@ class Realisation(Base):
     reported_by: Mapped[Party | None] = relationship()
 
 
-class AgreementChange(Base):
-    """One recorded change: who (user and organisation), when, what, old and new value."""
-
-    __tablename__ = "agreement_change"
-    __table_args__ = (Index("ix_agreement_change_agreement", "agreement_id", "at"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    at: Mapped[datetime] = mapped_column(DateTime)
-    actor: Mapped[str] = mapped_column(String(200))
-    organisation: Mapped[str] = mapped_column(String(200))
-    agreement_id: Mapped[int | None] = mapped_column(Integer)  # no FK: history outlives deletes
-    entity: Mapped[str] = mapped_column(String(32))
-    entity_id: Mapped[int | None] = mapped_column(Integer)
-    action: Mapped[str] = mapped_column(String(16))
-    field: Mapped[str | None] = mapped_column(String(64))
-    old_value: Mapped[str | None] = mapped_column(Text)
-    new_value: Mapped[str | None] = mapped_column(Text)
-
-
 class AgreementSnapshot(Base):
     """The full agreement as JSON at a moment that matters (signing), to show it as it was."""
 
@@ -194,5 +181,6 @@ class AgreementSnapshot(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
     reason: Mapped[str] = mapped_column(String(32))
+    version: Mapped[int] = mapped_column(Integer, default=1)
     taken_at: Mapped[datetime] = mapped_column(DateTime)
     data: Mapped[dict] = mapped_column(JSON)

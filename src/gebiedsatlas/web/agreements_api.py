@@ -1,26 +1,43 @@
 """JSON API of the prestatieafspraken under ``/api/agreements`` (and ``/api/commitments``, ``/api/parties``).
 
 Writes take the same raw fields as the forms and answer 422 with ``{"errors": {field: message}}``.
-The acting user and organisation come from the ``X-Gebruiker`` and ``X-Organisatie`` headers.
-Fictional demo data is only returned with ``demo=true``.
+Every write needs a login: an API token (``Authorization: Bearer ga_…``, made on /account) or the
+session cookie of the pages plus the ``X-CSRF-Token`` header. The acting user and organisation come
+from that login; each write passes its declared permission (``Permit``, see
+``accounts/permissions.py``). Reads show only the agreements the caller may see. Fictional demo data
+is only returned with ``demo=true``.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.orm import Session
 
+from gebiedsatlas.accounts.permissions import Action
 from gebiedsatlas.agreements import history, monitoring, services
 from gebiedsatlas.agreements.parties import list_parties
 from gebiedsatlas.agreements.progress import Progress
 from gebiedsatlas.agreements.serialize import agreement_dict, commitment_dict, party_dict, realisation_dict
 from gebiedsatlas.agreements.vocab import PROGRESS_LABELS
-from gebiedsatlas.store.agreements import Agreement, Commitment
-from gebiedsatlas.web.agreements_pages import actor_of, ensure_parties
-from gebiedsatlas.web.deps import get_or_404, get_session
+from gebiedsatlas.store.agreements import Agreement
+from gebiedsatlas.web.agreements_access import (
+    PermitStatus,
+    agreement_from_path,
+    commitment_from_path,
+    ensure_parties,
+    load_agreement,
+    load_commitment,
+    proposed_agreement,
+    reporting_party,
+    signing_party,
+    visible_agreement,
+    visible_commitment,
+)
+from gebiedsatlas.web.auth import Guarded, Permit, PrincipalDep
+from gebiedsatlas.web.deps import get_session
 
 router = APIRouter(prefix="/api", tags=["prestatieafspraken"])
 SessionDep = Annotated[Session, Depends(get_session)]
@@ -38,12 +55,8 @@ def _progress_dict(p: Progress) -> dict:
             "smart": [{"code": i.code, "message": i.message, "blocking": i.blocking} for i in p.issues]}
 
 
-def _agreement_or_404(session: Session, agreement_id: int) -> Agreement:
-    return get_or_404(session, Agreement, agreement_id, f"onbekende afspraken {agreement_id}")
-
-
-def _commitment_or_404(session: Session, commitment_id: int) -> Commitment:
-    return get_or_404(session, Commitment, commitment_id, f"onbekende afspraak {commitment_id}")
+AgreementId = Annotated[int, Path(ge=1, le=2**31 - 1, description="nummer van de afspraken")]
+CommitmentId = Annotated[int, Path(ge=1, le=2**31 - 1, description="nummer van de afspraak")]
 
 
 def _invalid(exc: services.ValidationFailed) -> JSONResponse:
@@ -68,12 +81,13 @@ def parties(request: Request, session: SessionDep, demo: bool = False, kind: str
 
 
 @router.post("/parties", status_code=201, summary="Nieuwe partij (bijv. een huurdersorganisatie)")
-def create_party(request: Request, session: SessionDep, body: RawBody):
+def create_party(request: Request, session: SessionDep, body: RawBody,
+                 guard: Annotated[Guarded, Depends(Permit(Action.CREATE_PARTY))]):
     ensure_parties(request, session)
     try:
         party = services.create_party(session, str(body.get("name") or ""), str(body.get("kind") or ""),
-                                      actor_of(request), gemeente_code=body.get("gemeente_code") or None,
-                                      note=str(body.get("note") or ""))
+                                      guard.actor, gemeente_code=body.get("gemeente_code") or None,
+                                      note=str(body.get("note") or ""), is_demo=guard.principal.is_demo)
     except services.ValidationFailed as exc:
         return _invalid(exc)
     session.commit()
@@ -81,27 +95,32 @@ def create_party(request: Request, session: SessionDep, body: RawBody):
 
 
 @router.get("/agreements", summary="Prestatieafspraken, per gemeente of partij")
-def list_agreements(session: SessionDep, gemeente: str | None = None, party: int | None = None, demo: bool = False):
+def list_agreements(session: SessionDep, principal: PrincipalDep, gemeente: str | None = None,
+                    party: Annotated[int | None, Query(ge=1, le=2**31 - 1)] = None, demo: bool = False):
     return [{k: v for k, v in agreement_dict(a).items() if k != "commitments"}
             | {"commitments": len(a.commitments)}
-            for a in monitoring.list_agreements(session, demo=demo, gemeente_code=gemeente, party_id=party)]
+            for a in monitoring.list_agreements(session, demo=demo, gemeente_code=gemeente, party_id=party,
+                                                viewer=principal)]
 
 
 @router.get("/agreements/counts", summary="Aantal afspraken per wijk (of buurt), voor de kaart")
-def counts(session: SessionDep, level: Annotated[str, Query(pattern="^(wijk|buurt)$")] = "wijk",
-           gemeente: str | None = None, demo: bool = False):
+def counts(session: SessionDep, principal: PrincipalDep,
+           level: Annotated[str, Query(pattern="^(wijk|buurt)$")] = "wijk", gemeente: str | None = None,
+           demo: bool = False):
     return {"level": level, "demo": demo,
-            "counts": monitoring.counts_per_area(session, level=level, gemeente_code=gemeente, demo=demo)}
+            "counts": monitoring.counts_per_area(session, level=level, gemeente_code=gemeente, demo=demo,
+                                                 viewer=principal)}
 
 
 @router.get("/agreements/area/{code}", summary="Wat is in dit gebied afgesproken?")
-def for_area(session: SessionDep, code: str, demo: bool = False):
-    return monitoring.commitments_for_area(session, code.upper(), demo=demo)
+def for_area(session: SessionDep, principal: PrincipalDep, code: str, demo: bool = False):
+    return monitoring.commitments_for_area(session, code.upper(), demo=demo, viewer=principal)
 
 
 @router.get("/agreements/monitoring", summary="Statusaantallen per thema, partij en gemeente")
-def monitoring_overview(session: SessionDep, demo: bool = False, year: int | None = None):
-    o = monitoring.monitoring_overview(session, demo=demo, reference_year=year)
+def monitoring_overview(session: SessionDep, principal: PrincipalDep, demo: bool = False,
+                        year: Annotated[int | None, Query(ge=2000, le=2100)] = None):
+    o = monitoring.monitoring_overview(session, demo=demo, reference_year=year, viewer=principal)
     comparison = {corp: {town: {"commitments": cell["commitments"], "output": dict(cell["output"]),
                                 "themes": dict(cell["themes"])} for town, cell in towns.items()}
                   for corp, towns in o["comparison"].items()}
@@ -111,10 +130,10 @@ def monitoring_overview(session: SessionDep, demo: bool = False, year: int | Non
 
 
 @router.post("/agreements", status_code=201, summary="Nieuwe afspraken (status concept)")
-def create_agreement(request: Request, session: SessionDep, body: RawBody):
-    ensure_parties(request, session)
+def create_agreement(session: SessionDep, body: RawBody,
+                     guard: Annotated[Guarded, Depends(Permit(Action.CREATE_AGREEMENT, proposed_agreement))]):
     try:
-        agreement = services.create_agreement(session, services.parse_agreement(session, body), actor_of(request))
+        agreement = services.create_agreement(session, services.parse_agreement(session, body), guard.actor)
     except services.ValidationFailed as exc:
         return _invalid(exc)
     session.commit()
@@ -122,22 +141,42 @@ def create_agreement(request: Request, session: SessionDep, body: RawBody):
 
 
 @router.get("/agreements/{agreement_id}", summary="Eén set afspraken met voortgang en wederkerigheid")
-def get_agreement(session: SessionDep, agreement_id: int):
-    return _full(session, _agreement_or_404(session, agreement_id))
+def get_agreement(request: Request, session: SessionDep, agreement_id: AgreementId):
+    return _full(session, visible_agreement(request, session, agreement_id))
 
 
-@router.post("/agreements/{agreement_id}/status", summary="Status wijzigen (concept → bod → getekend → afgerond)")
-def change_status(request: Request, session: SessionDep, agreement_id: int, body: RawBody):
-    agreement = _agreement_or_404(session, agreement_id)
+@router.post("/agreements/{agreement_id}/status",
+             summary="Akkoord geven op een nieuwe status (bod, getekend, afgerond: elke partij; "
+                     "terug naar concept of een wijziging starten: één partij)")
+def change_status(session: SessionDep, agreement_id: AgreementId, body: RawBody,
+                  guard: Annotated[Guarded, Depends(PermitStatus())]):
+    agreement = load_agreement(session, agreement_id)
     errors: dict[str, str] = {}
     signed_on = services.parse_date(body, "signed_on", errors)
     if errors:
         return JSONResponse({"errors": errors}, status_code=422)
     try:
-        services.change_status(session, agreement, str(body.get("status", "")), actor_of(request),
-                               signed_on=signed_on)
+        changed = services.approve_status(session, agreement, str(body.get("status", "")), signing_party(guard),
+                                          guard.actor, signed_on=signed_on)
     except services.ValidationFailed as exc:
         return _invalid(exc)
+    except services.NotAllowed as exc:
+        return JSONResponse({"errors": {"status": str(exc)}}, status_code=409)
+    session.commit()
+    return _full(session, agreement) | {"status_changed": changed, "approvals": _approvals(session, agreement)}
+
+
+def _approvals(session: Session, agreement: Agreement) -> list[dict]:
+    return [{"party_id": a.party_id, "target_status": a.target_status, "user": a.user_name,
+             "at": a.approved_at.isoformat(timespec="seconds")} for a in services.approvals(session, agreement)]
+
+
+@router.post("/agreements/{agreement_id}/publish", summary="Openbaar maken (een getekende afspraak, voor iedereen)")
+def publish(session: SessionDep, agreement_id: AgreementId,
+            guard: Annotated[Guarded, Depends(Permit(Action.PUBLISH, agreement_from_path))]):
+    agreement = load_agreement(session, agreement_id)
+    try:
+        services.publish(session, agreement, guard.actor)
     except services.NotAllowed as exc:
         return JSONResponse({"errors": {"status": str(exc)}}, status_code=409)
     session.commit()
@@ -145,37 +184,50 @@ def change_status(request: Request, session: SessionDep, agreement_id: int, body
 
 
 @router.get("/agreements/{agreement_id}/history", summary="Alle wijzigingen: wie, wanneer, oud en nieuw")
-def agreement_history(session: SessionDep, agreement_id: int):
-    _agreement_or_404(session, agreement_id)
+def agreement_history(request: Request, session: SessionDep, agreement_id: AgreementId):
+    visible_agreement(request, session, agreement_id)
     return [{"at": c.at.isoformat(timespec="seconds"), "actor": c.actor, "organisation": c.organisation,
-             "entity": c.entity, "entity_id": c.entity_id, "action": c.action, "field": c.field,
+             "entity": c.object_type, "entity_id": c.object_id, "action": c.action, "field": c.field,
              "old": c.old_value, "new": c.new_value} for c in history.changes(session, agreement_id)]
 
 
 @router.get("/agreements/{agreement_id}/signed", summary="De afspraken zoals ze getekend zijn")
-def signed(session: SessionDep, agreement_id: int):
-    _agreement_or_404(session, agreement_id)
-    snapshot = history.signing_snapshot(session, agreement_id)
+def signed(request: Request, session: SessionDep, agreement_id: AgreementId,
+           version: Annotated[int | None, Query(ge=1, le=1000, description="versie (standaard de laatste)")] = None):
+    agreement = visible_agreement(request, session, agreement_id)
+    snapshot = history.signing_snapshot(session, agreement_id, version)
     if snapshot is None:
         raise HTTPException(404, "nog niet getekend")
-    return {"taken_at": snapshot.taken_at.isoformat(timespec="seconds"), "agreement": snapshot.data}
+    return {"taken_at": snapshot.taken_at.isoformat(timespec="seconds"), "version": snapshot.version,
+            "agreement": snapshot.data,
+            "signatures": [{"party_id": a.party_id, "user": a.user_name, "version": a.version,
+                            "at": a.approved_at.isoformat(timespec="seconds")}
+                           for a in services.signatures(session, agreement) if a.version == snapshot.version]}
 
 
 @router.post("/agreements/{agreement_id}/commitments", status_code=201, summary="Afspraak toevoegen")
-def add_commitment(request: Request, session: SessionDep, agreement_id: int, body: RawBody):
-    agreement = _agreement_or_404(session, agreement_id)
+def add_commitment(session: SessionDep, agreement_id: AgreementId, body: RawBody,
+                   guard: Annotated[Guarded, Depends(Permit(Action.ADD_COMMITMENT, agreement_from_path))]):
+    agreement = load_agreement(session, agreement_id)
     try:
         commitment = services.add_commitment(session, agreement, services.parse_commitment(session, agreement, body),
-                                             actor_of(request))
+                                             guard.actor)
     except services.ValidationFailed as exc:
         return _invalid(exc)
+    except services.NotAllowed as exc:
+        return JSONResponse({"errors": {"status": str(exc)}}, status_code=409)
     session.commit()
-    return get_commitment(session, commitment.id)
+    return _commitment_json(session, commitment.id)
 
 
 @router.get("/commitments/{commitment_id}", summary="Eén afspraak met status, reeks en alle realisatieversies")
-def get_commitment(session: SessionDep, commitment_id: int):
-    commitment = _commitment_or_404(session, commitment_id)
+def get_commitment(request: Request, session: SessionDep, commitment_id: CommitmentId):
+    visible_commitment(request, session, commitment_id)
+    return _commitment_json(session, commitment_id)
+
+
+def _commitment_json(session: Session, commitment_id: int) -> dict:
+    commitment = load_commitment(session, commitment_id)
     view = next(v for v in monitoring.commitment_views(session, commitment.agreement)
                 if v.commitment.id == commitment.id)
     return commitment_dict(commitment) | {
@@ -186,13 +238,18 @@ def get_commitment(session: SessionDep, commitment_id: int):
 
 @router.post("/commitments/{commitment_id}/realisations", status_code=201,
              summary="Realisatie melden (een tweede melding voor een jaar wordt een nieuwe versie)")
-def report_realisation(request: Request, session: SessionDep, commitment_id: int, body: RawBody):
-    commitment = _commitment_or_404(session, commitment_id)
+def report_realisation(session: SessionDep, commitment_id: CommitmentId, body: RawBody,
+                       guard: Annotated[Guarded, Depends(Permit(Action.REPORT_REALISATION, commitment_from_path))]):
+    commitment = load_commitment(session, commitment_id)
+    party = reporting_party(guard, body)
+    if party is None:
+        return _invalid(services.ValidationFailed({"reported_by_party_id": (
+            "U meldt een realisatie namens uw eigen organisatie, als die verantwoordelijk is voor deze afspraak.")}))
     try:
-        services.report_realisation(session, commitment, services.parse_realisation(session, commitment, body),
-                                    actor_of(request))
+        services.report_realisation(session, commitment, services.parse_realisation(
+            session, commitment, {**body, "reported_by_party_id": party}), guard.actor)
     except services.ValidationFailed as exc:
         return _invalid(exc)
     session.commit()
     session.expire(commitment)
-    return get_commitment(session, commitment.id)
+    return _commitment_json(session, commitment.id)

@@ -2,29 +2,30 @@
 agreement with its commitments and progress, forms (plain HTML forms, work without JavaScript), the
 yearly cycle, the monitoring dashboard, Excel template/import/export and a printable report.
 
-The acting user and organisation come from the form fields ``gebruiker``/``organisatie`` (or the
-headers ``X-Gebruiker``/``X-Organisatie``); there are no accounts yet. Fictional demo agreements are
-shown only with ``?voorbeeld=1`` (lists) and always under a "Fictief voorbeeld" banner.
+Reading shows only what the person may see (``agreements.access.visible_clause``); every form post
+passes its declared permission (``Permit``) and CSRF check, and the acting user and organisation come
+from the login. Fictional demo agreements are shown only with ``?voorbeeld=1`` (lists) and always
+under a "Fictief voorbeeld" banner.
 """
 
 from __future__ import annotations
 
-import threading
 from datetime import date
 from pathlib import Path
 from typing import Annotated
-from urllib.parse import quote, unquote
 
-from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
+from gebiedsatlas.accounts.permissions import STATUS_ACTIONS as STATUS_RULES
+from gebiedsatlas.accounts.permissions import Action, decide
 from gebiedsatlas.agreements import excel, history, monitoring, services
-from gebiedsatlas.agreements.history import Actor
-from gebiedsatlas.agreements.parties import list_parties, seed_signatories
+from gebiedsatlas.agreements.access import agreement_target, commitment_target
+from gebiedsatlas.agreements.parties import list_parties
 from gebiedsatlas.agreements.progress import OUTCOME_AT_RISK, OUTPUT_AT_RISK, OUTPUT_ON_TRACK
-from gebiedsatlas.agreements.scope import latest_figures, scope_label
+from gebiedsatlas.agreements.scope import latest_figures
 from gebiedsatlas.agreements.serialize import agreement_dict, latest_realisations
 from gebiedsatlas.agreements.smart import VAGUE_PHRASES
 from gebiedsatlas.agreements.vocab import (
@@ -32,6 +33,7 @@ from gebiedsatlas.agreements.vocab import (
     PARTY_KINDS,
     PROGRESS_LABELS,
     SCOPE_KINDS,
+    STATUS_ACTIONS,
     TARGET_KINDS,
     THEMES,
     TRANSITIONS,
@@ -40,7 +42,22 @@ from gebiedsatlas.agreements.vocab import (
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.store.agreements import Agreement, Commitment, Party
+from gebiedsatlas.store.agreements import Agreement, Party
+from gebiedsatlas.web.agreements_access import (
+    PermitStatus,
+    agreement_from_path,
+    area_section_context,
+    commitment_from_path,
+    ensure_parties,
+    load_agreement,
+    load_commitment,
+    proposed_agreement,
+    reporting_party,
+    signing_party,
+    visible_agreement,
+    visible_commitment,
+)
+from gebiedsatlas.web.auth import Guarded, Permit, current_principal
 from gebiedsatlas.web.deps import get_or_404, get_session
 from gebiedsatlas.web.templating import NAVIGATION, templates
 
@@ -53,28 +70,9 @@ SessionDep = Annotated[Session, Depends(get_session)]
 if ("/afspraken", "Prestatieafspraken") not in NAVIGATION:
     NAVIGATION.append(("/afspraken", "Prestatieafspraken"))
 
-# Cookie values are URL-quoted (names may contain spaces or accents).
-templates.env.filters.setdefault("urldecode", unquote)
 
-_seeded: set[str] = set()
-_seed_lock = threading.Lock()
-
-
-def ensure_parties(request: Request, session: Session) -> None:
-    """Seed the real NTA signatories once per store (idempotent; a new store starts without them)."""
-    url = str(session.get_bind().url)
-    with _seed_lock:
-        if url in _seeded:
-            return
-        seed_signatories(session, request.app.state.settings.data_dir)
-        session.commit()
-        _seeded.add(url)
-
-
-def actor_of(request: Request, form=None) -> Actor:
-    form = form or {}
-    return Actor.of(form.get("gebruiker") or request.headers.get("x-gebruiker"),
-                    form.get("organisatie") or request.headers.get("x-organisatie"))
+def _guard(action: Action, loader=None):
+    return Annotated[Guarded, Depends(Permit(action, loader))]
 
 
 def _demo(request: Request) -> bool:
@@ -84,16 +82,13 @@ def _demo(request: Request) -> bool:
 def _render(request: Request, name: str, context: dict, status_code: int = 200) -> HTMLResponse:
     base = {"THEMES": THEMES, "AGREEMENT_STATUSES": AGREEMENT_STATUSES, "PROGRESS_LABELS": PROGRESS_LABELS,
             "SCOPE_KINDS": SCOPE_KINDS, "TARGET_KINDS": TARGET_KINDS, "PARTY_KINDS": PARTY_KINDS,
-            "TRANSITIONS": TRANSITIONS}
+            "TRANSITIONS": TRANSITIONS, "STATUS_ACTIONS": STATUS_ACTIONS}
     return templates.TemplateResponse(request, f"agreements/{name}", {**base, **context}, status_code=status_code)
 
 
-def _agreement(session: Session, agreement_id: int) -> Agreement:
-    return get_or_404(session, Agreement, agreement_id, f"Er zijn geen afspraken met nummer {agreement_id}.")
-
-
-def _commitment(session: Session, commitment_id: int) -> Commitment:
-    return get_or_404(session, Commitment, commitment_id, f"Er is geen afspraak met nummer {commitment_id}.")
+def _may(request: Request, action: Action, target) -> bool:
+    """For showing or hiding a button: the same decision the guard of that button's route makes."""
+    return decide(current_principal(request), action, target).allowed
 
 
 def _gemeenten(session: Session) -> list:
@@ -101,15 +96,8 @@ def _gemeenten(session: Session) -> list:
     return [index.areas[c] for c in index.sets["nta"].members] if "nta" in index.sets else []
 
 
-def _redirect(url: str, form: dict | None = None) -> RedirectResponse:
-    """303 to ``url``; remembers the name and organisation of the form in cookies for the next form
-    (a convenience only: there are no accounts yet)."""
-    response = RedirectResponse(url, status_code=303)
-    for field in ("gebruiker", "organisatie"):
-        if form and form.get(field):
-            response.set_cookie(f"pa_{field}", quote(str(form[field])[:200]), max_age=30 * 24 * 3600,
-                                samesite="lax", httponly=True)
-    return response
+def _redirect(url: str) -> RedirectResponse:
+    return RedirectResponse(url, status_code=303)
 
 
 # ---------------------------------------------------------------- overviews
@@ -118,14 +106,15 @@ def _redirect(url: str, form: dict | None = None) -> RedirectResponse:
 def index(request: Request, session: SessionDep):
     ensure_parties(request, session)
     demo = _demo(request)
-    agreements = monitoring.list_agreements(session, demo=demo)
+    viewer = current_principal(request)
+    agreements = monitoring.list_agreements(session, demo=demo, viewer=viewer)
     by_gemeente = {g.code: [] for g in _gemeenten(session)}
     for a in agreements:
         by_gemeente.setdefault(a.gemeente_code, []).append(a)
     index_ = area_index(session)
     return _render(request, "index.html", {
         "demo": demo, "agreements": agreements, "by_gemeente": by_gemeente, "areas": index_.areas,
-        "parties": monitoring.parties_with_agreements(session, demo=demo),
+        "parties": monitoring.parties_with_agreements(session, demo=demo, viewer=viewer),
         "corporations": list_parties(session, demo=demo, kind="woningcorporatie"),
     })
 
@@ -136,7 +125,8 @@ def per_gemeente(request: Request, session: SessionDep, code: str):
     area = area_index(session).get(code.upper())
     if area is None or area.level.value != "gemeente":
         raise HTTPException(404, f"Onbekende gemeente {code!r}.")
-    agreements = monitoring.list_agreements(session, demo=demo, gemeente_code=area.code)
+    agreements = monitoring.list_agreements(session, demo=demo, gemeente_code=area.code,
+                                            viewer=current_principal(request))
     views = {a.id: monitoring.status_counts(monitoring.commitment_views(session, a)) for a in agreements}
     return _render(request, "gemeente.html", {"demo": demo, "area": area, "agreements": agreements,
                                               "counts": views})
@@ -145,7 +135,8 @@ def per_gemeente(request: Request, session: SessionDep, code: str):
 @router.get("/partij/{party_id:int}", response_class=HTMLResponse)
 def per_party(request: Request, session: SessionDep, party_id: int):
     party = get_or_404(session, Party, party_id, f"Onbekende partij {party_id}.")
-    agreements = monitoring.list_agreements(session, demo=party.is_demo, party_id=party.id)
+    agreements = monitoring.list_agreements(session, demo=party.is_demo, party_id=party.id,
+                                            viewer=current_principal(request))
     carried = []
     for a in agreements:
         for view in monitoring.commitment_views(session, a):
@@ -168,20 +159,20 @@ def _safe_back(url: str) -> str:
 
 
 @router.post("/partijen/nieuw", response_class=HTMLResponse)
-async def create_party(request: Request, session: SessionDep):
+async def create_party(request: Request, session: SessionDep, guard: _guard(Action.CREATE_PARTY)):
     form = _form_dict(await request.form())
     back = _safe_back(str(form.get("terug") or ""))
     gemeente = str(form.get("gemeente_code") or "").strip().upper() or None
     try:
         party = services.create_party(session, str(form.get("name") or ""), str(form.get("kind") or ""),
-                                      actor_of(request, form), gemeente_code=gemeente,
-                                      note=str(form.get("note") or "").strip())
+                                      guard.actor, gemeente_code=gemeente, note=str(form.get("note") or "").strip(),
+                                      is_demo=guard.principal.is_demo)
     except services.ValidationFailed as exc:
         return _render(request, "party_form.html", {"demo": False, "values": form, "errors": exc.errors,
                                                     "terug": back, "gemeenten": _gemeenten(session)},
                        status_code=422)
     session.commit()
-    return _redirect(back or f"/afspraken/partij/{party.id}", form)
+    return _redirect(back or f"/afspraken/partij/{party.id}")
 
 
 # ---------------------------------------------------------------- agreement create/edit
@@ -209,7 +200,8 @@ def new_agreement_form(request: Request, session: SessionDep, gemeente: str = ""
 
 
 @router.post("/nieuw", response_class=HTMLResponse)
-async def create_agreement(request: Request, session: SessionDep):
+async def create_agreement(request: Request, session: SessionDep,
+                           guard: _guard(Action.CREATE_AGREEMENT, proposed_agreement)):
     form = _form_dict(await request.form())
     demo = form.get("is_demo") == "1"
     try:
@@ -217,14 +209,14 @@ async def create_agreement(request: Request, session: SessionDep):
     except services.ValidationFailed as exc:
         return _render(request, "agreement_form.html",
                        _agreement_form_context(session, demo, form, exc.errors), status_code=422)
-    agreement = services.create_agreement(session, data, actor_of(request, form))
+    agreement = services.create_agreement(session, data, guard.actor)
     session.commit()
-    return _redirect(f"/afspraken/{agreement.id}", form)
+    return _redirect(f"/afspraken/{agreement.id}")
 
 
 @router.get("/{agreement_id:int}/bewerken", response_class=HTMLResponse)
 def edit_agreement_form(request: Request, session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
+    agreement = visible_agreement(request, session, agreement_id)
     values = agreement_dict(agreement)
     values["party_ids"] = [str(ap.party_id) for ap in agreement.parties]
     values["documents"] = "\n".join(f"{d['title']} | {d['href']}" for d in agreement.documents or [])
@@ -234,38 +226,53 @@ def edit_agreement_form(request: Request, session: SessionDep, agreement_id: int
 
 
 @router.post("/{agreement_id:int}/bewerken", response_class=HTMLResponse)
-async def edit_agreement(request: Request, session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
+async def edit_agreement(request: Request, session: SessionDep, agreement_id: int,
+                         guard: _guard(Action.EDIT_AGREEMENT, agreement_from_path)):
+    agreement = load_agreement(session, agreement_id)
     form = _form_dict(await request.form())
     form["is_demo"] = "1" if agreement.is_demo else ""
     try:
-        services.update_agreement(session, agreement, services.parse_agreement(session, form),
-                                  actor_of(request, form))
+        services.update_agreement(session, agreement, services.parse_agreement(session, form), guard.actor)
+    except services.NotAllowed as exc:
+        return _agreement_response(request, session, agreement.id, status_errors={"status": str(exc)})
     except services.ValidationFailed as exc:
         return _render(request, "agreement_form.html",
                        _agreement_form_context(session, agreement.is_demo, form, exc.errors, agreement),
                        status_code=422)
     session.commit()
-    return _redirect(f"/afspraken/{agreement.id}", form)
+    return _redirect(f"/afspraken/{agreement.id}")
 
 
 @router.post("/{agreement_id:int}/status", response_class=HTMLResponse)
-async def change_status(request: Request, session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
+async def change_status(request: Request, session: SessionDep, agreement_id: int,
+                        guard: Annotated[Guarded, Depends(PermitStatus())]):
+    agreement = load_agreement(session, agreement_id)
     form = _form_dict(await request.form())
     errors: dict[str, str] = {}
     signed_on = services.parse_date(form, "signed_on", errors)
     if not errors:
         try:
-            services.change_status(session, agreement, form.get("status", ""), actor_of(request, form),
-                                   signed_on=signed_on)
+            services.approve_status(session, agreement, form.get("status", ""), signing_party(guard), guard.actor,
+                                    signed_on=signed_on)
             session.commit()
-            return _redirect(f"/afspraken/{agreement.id}", form)
+            return _redirect(f"/afspraken/{agreement.id}#kop-status")
         except services.ValidationFailed as exc:
             errors = exc.errors
         except services.NotAllowed as exc:
             errors = {"status": str(exc)}
     return _agreement_response(request, session, agreement.id, status_errors=errors)
+
+
+@router.post("/{agreement_id:int}/publiceren", response_class=HTMLResponse)
+async def publish(request: Request, session: SessionDep, agreement_id: int,
+                  guard: _guard(Action.PUBLISH, agreement_from_path)):
+    agreement = load_agreement(session, agreement_id)
+    try:
+        services.publish(session, agreement, guard.actor)
+    except services.NotAllowed as exc:
+        return _agreement_response(request, session, agreement.id, status_errors={"status": str(exc)})
+    session.commit()
+    return _redirect(f"/afspraken/{agreement.id}")
 
 
 # ---------------------------------------------------------------- agreement page
@@ -302,9 +309,11 @@ def agreement_page(request: Request, session: SessionDep, agreement_id: int):
 
 def _agreement_response(request: Request, session: Session, agreement_id: int,
                         status_errors: dict | None = None) -> HTMLResponse:
-    agreement = _agreement(session, agreement_id)
+    agreement = visible_agreement(request, session, agreement_id)
     views = monitoring.commitment_views(session, agreement)
     index = area_index(session)
+    target = agreement_target(agreement)
+    pending = services.approvals(session, agreement)
     return _render(request, "agreement.html", {
         "demo": agreement.is_demo, "agreement": agreement, "views": views,
         "gemeente": index.get(agreement.gemeente_code),
@@ -312,31 +321,41 @@ def _agreement_response(request: Request, session: Session, agreement_id: int,
         "series_basis": monitoring.series_summary([v.progress for v in views]),
         "figures": _scope_figures(session, agreement, views), "catalogue": load_catalogue(),
         "snapshot": history.signing_snapshot(session, agreement.id), "status_errors": status_errors or {},
-        "today": date.today().isoformat(),
+        "today": date.today().isoformat(), "pending": pending,
+        "signatures": services.signatures(session, agreement),
+        "versions": history.signed_versions(session, agreement.id),
+        "may": {"edit": _may(request, Action.EDIT_AGREEMENT, target),
+                "add": _may(request, Action.ADD_COMMITMENT, target),
+                "publish": _may(request, Action.PUBLISH, target) and agreement.published_at is None,
+                "status": {s: _may(request, STATUS_RULES[s][0], target) for s in TRANSITIONS[agreement.status]}},
     }, status_code=422 if status_errors else 200)
 
 
 @router.get("/{agreement_id:int}/geschiedenis", response_class=HTMLResponse)
 def history_page(request: Request, session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
+    agreement = visible_agreement(request, session, agreement_id)
     return _render(request, "history.html", {"demo": agreement.is_demo, "agreement": agreement,
                                              "changes": history.changes(session, agreement.id)})
 
 
 @router.get("/{agreement_id:int}/bij-ondertekening", response_class=HTMLResponse)
-def signed_version(request: Request, session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
-    snapshot = history.signing_snapshot(session, agreement.id)
+def signed_version(request: Request, session: SessionDep, agreement_id: int,
+                   versie: Annotated[int | None, Query(ge=1, le=1000)] = None):
+    agreement = visible_agreement(request, session, agreement_id)
+    snapshot = history.signing_snapshot(session, agreement.id, versie)
     if snapshot is None:
         raise HTTPException(404, "Deze afspraken zijn (nog) niet getekend.")
     return _render(request, "snapshot.html", {"demo": agreement.is_demo, "agreement": agreement,
                                               "snapshot": snapshot, "data": snapshot.data,
-                                              "areas": area_index(session).areas})
+                                              "areas": area_index(session).areas,
+                                              "versions": history.signed_versions(session, agreement.id),
+                                              "signatures": [a for a in services.signatures(session, agreement)
+                                                             if a.version == snapshot.version]})
 
 
 @router.get("/{agreement_id:int}/rapport", response_class=HTMLResponse)
 def report(request: Request, session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
+    agreement = visible_agreement(request, session, agreement_id)
     return _render(request, "report.html", _report_context(session, agreement))
 
 
@@ -366,7 +385,7 @@ def report_pdf(request: Request, session: SessionDep, agreement_id: int):
     """The printable report as PDF (WeasyPrint, fonts and CSS from the local static folder)."""
     from weasyprint import HTML
 
-    agreement = _agreement(session, agreement_id)
+    agreement = visible_agreement(request, session, agreement_id)
     html = templates.get_template("agreements/report.html").render(
         {"request": request, **_report_context(session, agreement), "pdf": True,
          "PROGRESS_LABELS": PROGRESS_LABELS, "THEMES": THEMES, "AGREEMENT_STATUSES": AGREEMENT_STATUSES})
@@ -376,8 +395,8 @@ def report_pdf(request: Request, session: SessionDep, agreement_id: int):
 
 
 @router.get("/{agreement_id:int}/export.xlsx")
-def export_agreement(session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
+def export_agreement(request: Request, session: SessionDep, agreement_id: int):
+    agreement = visible_agreement(request, session, agreement_id)
     return Response(excel.agreement_workbook(session, agreement), media_type=excel.XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="afspraken-{agreement.id}.xlsx"'})
 
@@ -395,28 +414,29 @@ def _commitment_form_context(session: Session, agreement: Agreement, values: dic
 
 @router.get("/{agreement_id:int}/afspraak/nieuw", response_class=HTMLResponse)
 def new_commitment_form(request: Request, session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
+    agreement = visible_agreement(request, session, agreement_id)
     values = {"scope_kind": "gemeente", "target_kind": "output", "party_ids": [], "theme": ""}
     return _render(request, "commitment_form.html", _commitment_form_context(session, agreement, values, {}))
 
 
 @router.post("/{agreement_id:int}/afspraak/nieuw", response_class=HTMLResponse)
-async def create_commitment(request: Request, session: SessionDep, agreement_id: int):
-    agreement = _agreement(session, agreement_id)
+async def create_commitment(request: Request, session: SessionDep, agreement_id: int,
+                            guard: _guard(Action.ADD_COMMITMENT, agreement_from_path)):
+    agreement = load_agreement(session, agreement_id)
     form = _form_dict(await request.form())
     try:
         data = services.parse_commitment(session, agreement, form)
     except services.ValidationFailed as exc:
         return _render(request, "commitment_form.html",
                        _commitment_form_context(session, agreement, form, exc.errors), status_code=422)
-    commitment = services.add_commitment(session, agreement, data, actor_of(request, form))
+    commitment = services.add_commitment(session, agreement, data, guard.actor)
     session.commit()
-    return _redirect(f"/afspraken/afspraak/{commitment.id}", form)
+    return _redirect(f"/afspraken/afspraak/{commitment.id}")
 
 
 @router.get("/afspraak/{commitment_id:int}", response_class=HTMLResponse)
 def commitment_page(request: Request, session: SessionDep, commitment_id: int):
-    commitment = _commitment(session, commitment_id)
+    commitment = visible_commitment(request, session, commitment_id)
     agreement = commitment.agreement
     view = next(v for v in monitoring.commitment_views(session, agreement) if v.commitment.id == commitment.id)
     catalogue = load_catalogue()
@@ -436,12 +456,15 @@ def commitment_page(request: Request, session: SessionDep, commitment_id: int):
         "latest": latest_realisations(commitment), "versions": versions, "chart": chart,
         "planned": {t.year: t.planned for t in commitment.year_targets},
         "years": list(range(agreement.period_start, agreement.period_end + 1)),
+        "may": {"edit": _may(request, Action.EDIT_COMMITMENT, commitment_target(commitment)),
+                "year_targets": _may(request, Action.EDIT_YEAR_TARGETS, commitment_target(commitment)),
+                "report": _may(request, Action.REPORT_REALISATION, commitment_target(commitment))},
     })
 
 
 @router.get("/afspraak/{commitment_id:int}/bewerken", response_class=HTMLResponse)
 def edit_commitment_form(request: Request, session: SessionDep, commitment_id: int):
-    commitment = _commitment(session, commitment_id)
+    commitment = visible_commitment(request, session, commitment_id)
     values = {k: getattr(commitment, k) for k in (
         "text", "theme", "scope_kind", "target_kind", "output_unit", "indicator_id", "baseline_value",
         "baseline_year", "target_value", "target_year")}
@@ -453,24 +476,28 @@ def edit_commitment_form(request: Request, session: SessionDep, commitment_id: i
 
 
 @router.post("/afspraak/{commitment_id:int}/bewerken", response_class=HTMLResponse)
-async def edit_commitment(request: Request, session: SessionDep, commitment_id: int):
-    commitment = _commitment(session, commitment_id)
+async def edit_commitment(request: Request, session: SessionDep, commitment_id: int,
+                          guard: _guard(Action.EDIT_COMMITMENT, commitment_from_path)):
+    commitment = load_commitment(session, commitment_id)
     form = _form_dict(await request.form())
     try:
         data = services.parse_commitment(session, commitment.agreement, form)
-        services.update_commitment(session, commitment, data, actor_of(request, form))
+        services.update_commitment(session, commitment, data, guard.actor)
+    except services.NotAllowed as exc:
+        return _commitment_with_errors(request, session, commitment, form, {"status": str(exc)})
     except services.ValidationFailed as exc:
         return _render(request, "commitment_form.html",
                        _commitment_form_context(session, commitment.agreement, form, exc.errors, commitment),
                        status_code=422)
     session.commit()
-    return _redirect(f"/afspraken/afspraak/{commitment.id}", form)
+    return _redirect(f"/afspraken/afspraak/{commitment.id}")
 
 
 @router.post("/afspraak/{commitment_id:int}/jaarschijven", response_class=HTMLResponse)
-async def save_year_targets(request: Request, session: SessionDep, commitment_id: int):
+async def save_year_targets(request: Request, session: SessionDep, commitment_id: int,
+                            guard: _guard(Action.EDIT_YEAR_TARGETS, commitment_from_path)):
     """The jaarschijven table on the commitment page: one number field per year of the period."""
-    commitment = _commitment(session, commitment_id)
+    commitment = load_commitment(session, commitment_id)
     form = _form_dict(await request.form())
     errors: dict[str, str] = {}
     targets: dict[int, float] = {}
@@ -485,9 +512,12 @@ async def save_year_targets(request: Request, session: SessionDep, commitment_id
         errors["jaarschijven"] = "Jaarschijven horen bij een afspraak met een prestatie (aantallen per jaar)."
     if errors:
         return _commitment_with_errors(request, session, commitment, form, errors)
-    services.set_year_targets(session, commitment, targets, actor_of(request, form), replace=True)
+    try:
+        services.set_year_targets(session, commitment, targets, guard.actor, replace=True)
+    except services.NotAllowed as exc:
+        return _commitment_with_errors(request, session, commitment, form, {"jaarschijven": str(exc)})
     session.commit()
-    return _redirect(f"/afspraken/afspraak/{commitment.id}#jaarschijven", form)
+    return _redirect(f"/afspraken/afspraak/{commitment.id}#jaarschijven")
 
 
 def _commitment_with_errors(request, session, commitment, form, errors) -> HTMLResponse:
@@ -497,16 +527,21 @@ def _commitment_with_errors(request, session, commitment, form, errors) -> HTMLR
 
 
 @router.post("/afspraak/{commitment_id:int}/realisatie", response_class=HTMLResponse)
-async def report_realisation(request: Request, session: SessionDep, commitment_id: int):
-    commitment = _commitment(session, commitment_id)
+async def report_realisation(request: Request, session: SessionDep, commitment_id: int,
+                             guard: _guard(Action.REPORT_REALISATION, commitment_from_path)):
+    commitment = load_commitment(session, commitment_id)
     form = _form_dict(await request.form())
+    party = reporting_party(guard, form)
+    if party is None:
+        return _commitment_with_errors(request, session, commitment, form, {"reported_by_party_id": (
+            "U meldt een realisatie namens uw eigen organisatie, als die verantwoordelijk is voor deze afspraak.")})
     try:
-        data = services.parse_realisation(session, commitment, form)
+        data = services.parse_realisation(session, commitment, {**form, "reported_by_party_id": party})
     except services.ValidationFailed as exc:
         return _commitment_with_errors(request, session, commitment, form, exc.errors)
-    services.report_realisation(session, commitment, data, actor_of(request, form))
+    services.report_realisation(session, commitment, data, guard.actor)
     session.commit()
-    return _redirect(f"/afspraken/afspraak/{commitment.id}#realisaties", form)
+    return _redirect(f"/afspraken/afspraak/{commitment.id}#realisaties")
 
 
 # ---------------------------------------------------------------- cycle, monitoring, rules, excel
@@ -517,7 +552,7 @@ def cycle(request: Request, session: SessionDep, jaar: int | None = None):
     year = jaar or date.today().year
     today = date.today()
     steps = [{"date": d, "title": t, "text": x, "past": d < today} for d, t, x in cycle_dates(year)]
-    agreements = monitoring.list_agreements(session, demo=demo)
+    agreements = monitoring.list_agreements(session, demo=demo, viewer=current_principal(request))
     return _render(request, "cycle.html", {"demo": demo, "year": year, "steps": steps, "agreements": agreements,
                                            "areas": area_index(session).areas, "today": today})
 
@@ -525,7 +560,7 @@ def cycle(request: Request, session: SessionDep, jaar: int | None = None):
 @router.get("/monitoring", response_class=HTMLResponse)
 def monitoring_page(request: Request, session: SessionDep):
     demo = _demo(request)
-    overview = monitoring.monitoring_overview(session, demo=demo)
+    overview = monitoring.monitoring_overview(session, demo=demo, viewer=current_principal(request))
     return _render(request, "monitoring.html", {"demo": demo, "o": overview})
 
 
@@ -533,7 +568,8 @@ def monitoring_page(request: Request, session: SessionDep):
 def monitoring_export(request: Request, session: SessionDep):
     demo = _demo(request)
     name = "monitoring-fictief-voorbeeld" if demo else "monitoring-prestatieafspraken"
-    return Response(excel.monitoring_workbook(session, demo=demo), media_type=excel.XLSX_MEDIA_TYPE,
+    content = excel.monitoring_workbook(session, demo=demo, viewer=current_principal(request))
+    return Response(content, media_type=excel.XLSX_MEDIA_TYPE,
                     headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'})
 
 
@@ -557,7 +593,7 @@ def excel_template(request: Request, session: SessionDep):
 
 
 @router.post("/excel", response_class=HTMLResponse)
-async def excel_import(request: Request, session: SessionDep):
+async def excel_import(request: Request, session: SessionDep, guard: _guard(Action.IMPORT_EXCEL)):
     ensure_parties(request, session)
     form = await request.form()
     upload = form.get("bestand")
@@ -566,7 +602,7 @@ async def excel_import(request: Request, session: SessionDep):
                                                "errors": ["Kies een ingevuld sjabloon (.xlsx)."]}, status_code=422)
     content = await upload.read()
     try:
-        summary = excel.import_workbook(session, content, actor_of(request, form), upload.filename)
+        summary = excel.import_workbook(session, content, guard.actor, upload.filename, principal=guard.principal)
     except excel.ExcelImportError as exc:
         return _render(request, "excel.html", {"demo": False, "summary": None, "errors": exc.errors},
                        status_code=422)
@@ -582,7 +618,8 @@ def map_page(request: Request, session: SessionDep, gemeente: str = "GM0356"):
     area = index.get(gemeente.upper())
     if area is None or area.level.value != "gemeente":
         raise HTTPException(404, f"Onbekende gemeente {gemeente!r}.")
-    counts = monitoring.counts_per_area(session, level="wijk", gemeente_code=area.code, demo=demo)
+    counts = monitoring.counts_per_area(session, level="wijk", gemeente_code=area.code, demo=demo,
+                                        viewer=current_principal(request))
     year = index.boundary_year(Level.WIJK, date.today().year)
     wijken = [index.areas[c] for c in index.at_level(Level.WIJK, parent=area.code, year=year)]
     return _render(request, "map.html", {"demo": demo, "area": area, "gemeenten": _gemeenten(session),
@@ -598,16 +635,5 @@ def area_page(request: Request, session: SessionDep, code: str):
     area = area_index(session).get(code.upper())
     if area is None:
         raise HTTPException(404, f"Onbekend gebied {code!r}.")
-    context = area_section_context(session, area.code, demo=demo)
+    context = area_section_context(session, area.code, current_principal(request), demo=demo)
     return _render(request, "area.html", {"demo": demo, "area": area, **context})
-
-
-def area_section_context(session: Session, code: str, demo: bool = False) -> dict:
-    """Context for ``agreements/_area_section.html`` on the area profile ("wat is hier afgesproken")."""
-    return {"agreed_here": monitoring.commitments_for_area(session, code, demo=demo), "agreed_code": code,
-            "agreed_link": f"/afspraken/nieuw?gemeente={quote(code[:6].replace('WK', 'GM').replace('BU', 'GM'))}"}
-
-
-def scope_text(session: Session, agreement: Agreement, commitment: Commitment) -> str:
-    return scope_label(area_index(session), agreement.gemeente_code, commitment.scope_kind,
-                       list(commitment.scope_codes or []))

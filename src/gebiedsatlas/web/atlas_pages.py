@@ -30,7 +30,9 @@ from gebiedsatlas.areas.geometry import geometry_years
 from gebiedsatlas.areas.index import AreaIndex, area_index
 from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.web import agreements_pages, analysis_pages, atlas_charts
+from gebiedsatlas.web import analysis_pages, atlas_charts
+from gebiedsatlas.web.agreements_access import area_section_context as agreed_section_context
+from gebiedsatlas.web.auth import current_principal
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.exports import csv_response
 from gebiedsatlas.web.templating import templates
@@ -127,7 +129,8 @@ def profile_page(request: Request, session: SessionDep, code: str, vergelijk: st
         "charts": charts,
         "attribution": _attribution(profile.sources),
         "latest_year": max((a.last_year for a in siblings), default=area.last_year),
-        **agreements_pages.area_section_context(session, area.code),  # "wat is hier afgesproken" (issue 6)
+        # "wat is hier afgesproken": only the agreements this person may see
+        **agreed_section_context(session, area.code, current_principal(request)),
         **analysis_pages.area_section_context(session, area.code),  # type en kwetsbaarheid (issue 4)
     })
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 from fastapi.templating import Jinja2Templates
 
+from gebiedsatlas.web.auth import csrf_field, current_principal
 from gebiedsatlas.web.formatting import register_filters
 
 TEMPLATES_DIR = Path(__file__).resolve().parent / "templates"
@@ -26,3 +27,7 @@ NAVIGATION = [
     ("/bronnen", "Bronnen en methode"),
 ]
 templates.env.globals["navigation"] = NAVIGATION
+
+# Every form posts its CSRF token; every page can say who is logged in (``web/auth.py``).
+templates.env.globals["csrf_field"] = csrf_field
+templates.env.globals["principal"] = current_principal

@@ -3,6 +3,7 @@
 from alembic import context
 from sqlalchemy import create_engine
 
+import gebiedsatlas.store.accounts  # noqa: F401  (registers the account tables on Base)
 import gebiedsatlas.store.agreements  # noqa: F401  (registers the agreement tables on Base)
 from gebiedsatlas.store.models import Base
 
