@@ -42,6 +42,7 @@ from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Commitment, Party
 from gebiedsatlas.web.deps import get_or_404, get_session
+from gebiedsatlas.web.params import OptionalYear
 from gebiedsatlas.web.templating import NAVIGATION, templates
 
 STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
@@ -512,7 +513,7 @@ async def report_realisation(request: Request, session: SessionDep, commitment_i
 # ---------------------------------------------------------------- cycle, monitoring, rules, excel
 
 @router.get("/cyclus", response_class=HTMLResponse)
-def cycle(request: Request, session: SessionDep, jaar: int | None = None):
+def cycle(request: Request, session: SessionDep, jaar: OptionalYear = None):
     demo = _demo(request)
     year = jaar or date.today().year
     today = date.today()
