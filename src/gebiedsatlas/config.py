@@ -18,11 +18,14 @@ class Settings:
     ``GEBIEDSATLAS_DATABASE_URL``: SQLAlchemy URL; defaults to an SQLite file in ``var/``.
     ``GEBIEDSATLAS_DATA_DIR``: the bundled data folder; defaults to the repository's ``data/``.
     ``GEBIEDSATLAS_TILE_URL``: optional basemap tile URL template for the web maps (off when empty).
+    ``GEBIEDSATLAS_TLS``: ``true``/``1``/``ja`` when the site is served over HTTPS (a TLS proxy in
+    front of it); only then is ``Strict-Transport-Security`` sent.
     """
 
     database_url: str
     data_dir: Path
     tile_url: str = ""
+    tls: bool = False
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -31,4 +34,5 @@ class Settings:
             database_url=os.environ.get("GEBIEDSATLAS_DATABASE_URL", f"sqlite:///{default_db}"),
             data_dir=Path(os.environ.get("GEBIEDSATLAS_DATA_DIR", REPO_DIR / "data")),
             tile_url=os.environ.get("GEBIEDSATLAS_TILE_URL", ""),
+            tls=os.environ.get("GEBIEDSATLAS_TLS", "").strip().lower() in ("true", "1", "ja"),
         )

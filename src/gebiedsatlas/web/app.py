@@ -13,6 +13,7 @@ from gebiedsatlas.config import Settings
 from gebiedsatlas.web import agreements_api, agreements_pages, api, atlas_pages, map_api, pages
 from gebiedsatlas.web.analysis_api import router as analysis_api_router
 from gebiedsatlas.web.analysis_pages import router as analysis_pages_router
+from gebiedsatlas.web.headers import SecurityHeadersMiddleware
 from gebiedsatlas.web.static_files import CompressedStaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -32,6 +33,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # Level 6 (like the response cache) instead of Starlette's 9: a third of the time for ~8 % more bytes.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    app.add_middleware(SecurityHeadersMiddleware, tls=settings.tls, tile_url=settings.tile_url)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(harmonised_api.router)
