@@ -160,7 +160,8 @@ def test_geojson_is_cached_gzipped_with_etag(client):
 
 def _open_map(page, base: str, **params) -> None:
     page.goto(f"{base}/kaart?{urlencode(params)}")
-    page.wait_for_function("window.atlasMap && window.atlasMap.drawn", timeout=30_000)
+    # A function, not an expression: polling an expression uses eval(), which the page's CSP refuses.
+    page.wait_for_function("() => window.atlasMap && window.atlasMap.drawn", timeout=30_000)
 
 
 @pytest.mark.browser
@@ -256,7 +257,7 @@ def test_shared_url_restores_the_same_map(live_server, page, browser):
     other = browser.new_context().new_page()
     try:
         other.goto(live_server.url + share)
-        other.wait_for_function("window.atlasMap && window.atlasMap.drawn", timeout=30_000)
+        other.wait_for_function("() => window.atlasMap && window.atlasMap.drawn", timeout=30_000)
         assert other.locator("#atlas-legend").inner_text() == legend
         assert other.evaluate("document.getElementById('atlas-map-data').textContent") == state
         for field, expected in [("indicator", "lbm_score"), ("level", "buurt"), ("scope", ALMERE),

@@ -46,6 +46,7 @@ from gebiedsatlas.agreements.vocab import (
 )
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.safe_cells import text_cells
 from gebiedsatlas.store.agreements import Agreement, Commitment
 
 # sheet -> [(header, field, help)]
@@ -185,6 +186,9 @@ def template_workbook(session: Session | None = None) -> bytes:
 
 
 def _save(wb: Workbook) -> bytes:
+    """The workbook as xlsx bytes; every text cell is written as text, never as a formula (names and
+    texts come from users: ``=HYPERLINK(...)`` must stay text, see ``gebiedsatlas.safe_cells``)."""
+    text_cells(wb)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

@@ -59,6 +59,7 @@ from gebiedsatlas.web.agreements_access import (
 )
 from gebiedsatlas.web.auth import Guarded, Permit, current_principal
 from gebiedsatlas.web.deps import get_or_404, get_session
+from gebiedsatlas.web.params import OptionalYear
 from gebiedsatlas.web.templating import NAVIGATION, templates
 
 STATIC_DIR = (Path(__file__).resolve().parent / "static").resolve()
@@ -547,7 +548,7 @@ async def report_realisation(request: Request, session: SessionDep, commitment_i
 # ---------------------------------------------------------------- cycle, monitoring, rules, excel
 
 @router.get("/cyclus", response_class=HTMLResponse)
-def cycle(request: Request, session: SessionDep, jaar: int | None = None):
+def cycle(request: Request, session: SessionDep, jaar: OptionalYear = None):
     demo = _demo(request)
     year = jaar or date.today().year
     today = date.today()

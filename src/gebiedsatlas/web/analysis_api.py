@@ -25,6 +25,7 @@ from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.exports import csv_response
+from gebiedsatlas.web.params import OptionalYear, YearFrom, YearTo
 
 router = APIRouter(prefix="/api/analysis", tags=["analyse"])
 
@@ -107,7 +108,7 @@ def get_deviations(
     area: Annotated[str, Query(description="gebiedscode")],
     indicators: Annotated[str, Query(description="indicator-id's, komma-gescheiden")],
     references: Annotated[str | None, Query(description=f"komma-gescheiden uit {', '.join(REFERENCE_KINDS)}")] = None,
-    period: int | None = None,
+    period: OptionalYear = None,
     k: Annotated[int, Query(ge=1, le=50)] = DEFAULT_K,
     format: FormatQuery = "json",
 ):
@@ -137,7 +138,7 @@ def get_scope_deviations(
     session: SessionDep,
     indicator: Annotated[str, Query(description="indicator-id")],
     reference: Annotated[str, Query(description=f"een van {', '.join(REFERENCE_KINDS)}")] = "nederland",
-    level: LevelQuery = "wijk", scope: ScopeQuery = "nta", period: int | None = None,
+    level: LevelQuery = "wijk", scope: ScopeQuery = "nta", period: OptionalYear = None,
     k: Annotated[int, Query(ge=1, le=50)] = DEFAULT_K, format: FormatQuery = "json",
 ):
     if indicator not in load_catalogue():
@@ -156,7 +157,7 @@ PEER_COLUMNS = ["code", "name", "gemeente", "distance"]
 
 @router.get("/peers/{code}", summary="Vergelijkbare gebieden (structuurkenmerken)")
 def get_peers(session: SessionDep, code: str, k: Annotated[int, Query(ge=1, le=50)] = DEFAULT_K,
-              scope: ScopeQuery = "nl", period: int | None = None, format: FormatQuery = "json"):
+              scope: ScopeQuery = "nl", period: OptionalYear = None, format: FormatQuery = "json"):
     _area(session, code)
     scope = _scope(session, scope)
     try:
@@ -187,7 +188,7 @@ def get_vulnerability_config():
 
 
 @router.get("/vulnerability", summary="Kwetsbaarheidsscore per gebied (drijvers, dekking, gevoeligheid)")
-def get_vulnerability(session: SessionDep, level: LevelQuery = "wijk", period: int | None = None,
+def get_vulnerability(session: SessionDep, level: LevelQuery = "wijk", period: OptionalYear = None,
                       scope: ScopeQuery = "nta", format: FormatQuery = "json"):
     result = vulnerability(session, _level(level), period, _scope(session, scope))
     ids = result.config.ids
@@ -204,7 +205,7 @@ ATTENTION_COLUMNS = ["area_code", "area_name", "gemeente_code", "gemeente_name",
 
 
 @router.get("/attention", summary="Aandachtsgebieden met uitleg")
-def get_attention(session: SessionDep, level: LevelQuery = "wijk", period: int | None = None,
+def get_attention(session: SessionDep, level: LevelQuery = "wijk", period: OptionalYear = None,
                   scope: ScopeQuery = "nta",
                   threshold: Annotated[float | None, Query(description="drempel van de score")] = None,
                   worst_share: Annotated[float | None, Query(ge=0, le=1, description="aandeel slechtste")] = None,
@@ -219,7 +220,7 @@ TYPE_COLUMNS = ["area_code", "area_name", "gemeente_name", "type_id", "type_name
 
 
 @router.get("/typology", summary="Typologie: gebiedstypen en het type per gebied")
-def get_typology(session: SessionDep, level: LevelQuery = "wijk", period: int | None = None,
+def get_typology(session: SessionDep, level: LevelQuery = "wijk", period: OptionalYear = None,
                  k: Annotated[int, Query(ge=2, le=12)] = TYPOLOGY_K, scope: ScopeQuery = "nta",
                  format: FormatQuery = "json"):
     from gebiedsatlas.analysis.matrix import scope_codes
@@ -250,8 +251,8 @@ CHANGE_COLUMNS = ["area_code", "area_name", "gemeente_name", "value_from", "valu
 @router.get("/change", summary="Signalen van verandering tussen twee perioden")
 def get_change(session: SessionDep,
                indicator: Annotated[str, Query(description="indicator-id")] = "lbm_afwijking",
-               period_from: Annotated[int | None, Query(alias="from")] = None,
-               period_to: Annotated[int | None, Query(alias="to")] = None,
+               period_from: YearFrom = None,
+               period_to: YearTo = None,
                level: LevelQuery = "wijk", scope: ScopeQuery = "nta",
                z: Annotated[float, Query(gt=0, description="drempel voor |robuuste z|")] = 2.0,
                min_change: float | None = None,
@@ -275,7 +276,7 @@ def get_change(session: SessionDep,
 
 
 @router.get("/area/{code}", summary="Type en kwetsbaarheid van één gebied (voor het gebiedsprofiel)")
-def get_area_summary(session: SessionDep, code: str, period: int | None = None):
+def get_area_summary(session: SessionDep, code: str, period: OptionalYear = None):
     _area(session, code)
     return clean(area_summary(session, code, period))
 
@@ -283,9 +284,9 @@ def get_area_summary(session: SessionDep, code: str, period: int | None = None):
 @router.get("/geojson", summary="Kaartlaag: kwetsbaarheid, typologie of signalen als GeoJSON")
 def get_layer(session: SessionDep,
               layer: Annotated[str, Query(pattern="^(vulnerability|typology|change|boundaries)$")],
-              level: LevelQuery = "wijk", scope: ScopeQuery = "nta", period: int | None = None,
-              indicator: str = "lbm_afwijking", period_from: Annotated[int | None, Query(alias="from")] = None,
-              period_to: Annotated[int | None, Query(alias="to")] = None):
+              level: LevelQuery = "wijk", scope: ScopeQuery = "nta", period: OptionalYear = None,
+              indicator: str = "lbm_afwijking", period_from: YearFrom = None,
+              period_to: YearTo = None):
     from gebiedsatlas.analysis.matrix import scope_codes
 
     lvl = _level(level)

@@ -30,6 +30,7 @@ from gebiedsatlas.config import REPO_DIR
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.indicators.values import available_periods
 from gebiedsatlas.web.deps import get_session, get_settings
+from gebiedsatlas.web.params import parse_year
 from gebiedsatlas.web.templating import NAVIGATION, templates
 
 router = APIRouter(include_in_schema=False)
@@ -193,8 +194,8 @@ def signals_page(request: Request, session: SessionDep, indicator: str = "lbm_af
         indicator = "lbm_afwijking"
     label, periods = by_id[indicator]
     try:
-        start = int(period_from) if period_from else periods[-2]
-        end = int(period_to) if period_to else periods[-1]
+        start = parse_year(period_from) if period_from else periods[-2]
+        end = parse_year(period_to) if period_to else periods[-1]
     except ValueError:
         start, end = periods[-2], periods[-1]
         messages.append("Jaartal niet herkend: de laatste twee meetjaren worden getoond.")

@@ -28,6 +28,7 @@ from gebiedsatlas.store.models import ImportRun, Source
 from gebiedsatlas.web.cache import cached_response
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.exports import FORMATS, csv_response
+from gebiedsatlas.web.params import OptionalYear, year_list
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -39,15 +40,6 @@ AREA_COLUMNS = ["code", "name", "level", "parent_code", "first_year", "last_year
 
 def _split(text: str | None) -> list[str]:
     return [part.strip() for part in (text or "").split(",") if part.strip()]
-
-
-def _int_list(text: str | None, field: str) -> list[int] | None:
-    parts = _split(text)
-    try:
-        return [int(p) for p in parts] or None
-    except ValueError:
-        raise HTTPException(400, f"{field}: verwacht jaartallen gescheiden door komma's, "
-                                 f"gevonden {text!r}") from None
 
 
 def _level(text: str | None) -> Level | None:
@@ -228,7 +220,7 @@ def get_values(
 ):
     index = area_index(session)
     indicator_ids = _check_indicators(_split(indicators))
-    period_list = _int_list(periods, "periods")
+    period_list = year_list(periods, "periods")
     codes = selected_area_codes(index, areas, level, parent, area_set)
     set_ids = _split(sets)
     for set_id in set_ids:
@@ -259,7 +251,7 @@ def get_geojson(
     parent: str | None = None,
     area_set: str | None = None,
     indicator: str | None = None,
-    period: int | None = None,
+    period: OptionalYear = None,
 ):
     # Built once per store and import run, then served gzipped from memory (with ETag).
     key = ("geojson", level, parent, area_set, indicator, period)

@@ -35,6 +35,7 @@ from gebiedsatlas.web.agreements_access import area_section_context as agreed_se
 from gebiedsatlas.web.auth import current_principal
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.exports import csv_response
+from gebiedsatlas.web.params import OptionalYear, parse_year
 from gebiedsatlas.web.templating import templates
 
 router = APIRouter()
@@ -292,7 +293,7 @@ def _distribution(session: Session, indicator_id: str, level: str | None, period
             summary="Verdeling van een indicator over alle gebieden van een niveau")
 def api_distribution(session: SessionDep, indicator_id: str,
                      level: Annotated[str, Query(description="gemeente, wijk of buurt")] = "gemeente",
-                     period: int | None = None,
+                     period: OptionalYear = None,
                      scope: Annotated[str | None, Query(description="NL01, nta of een gemeentecode")] = None,
                      format: FormatQuery = "json"):
     if indicator_id not in load_catalogue():
@@ -324,9 +325,9 @@ def indicator_page(request: Request, session: SessionDep, indicator_id: str, lev
     index = area_index(session)
     error = None
     try:
-        period_int = int(period) if period else None
+        period_int = parse_year(period) if period else None
     except ValueError:
-        period_int, error = None, f"period: verwacht een jaartal, gevonden {period!r}"
+        period_int, error = None, f"period: verwacht een jaartal van 1900 tot en met 2100, gevonden {period[:100]!r}"
     dist = lvl = None
     scope_label, note = "Nederland", None
     if error is None:

@@ -4,7 +4,9 @@
 - ``csv-nl``: semicolon-separated, decimal comma, UTF-8 with a byte-order mark so Excel in a Dutch
   locale opens it correctly.
 
-A value without a number stays an empty cell next to its status; it never becomes 0.
+A value without a number stays an empty cell next to its status; it never becomes 0. Text that a
+spreadsheet could read as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading
+``'`` (``gebiedsatlas.safe_cells``); numbers are never changed.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ from collections.abc import Iterable, Sequence
 from fastapi import HTTPException
 from fastapi.responses import Response
 
+from gebiedsatlas.safe_cells import csv_text
+
 FORMATS = ("json", "csv", "csv-nl")
 
 
@@ -26,8 +30,10 @@ def _cell(value: object, decimal_comma: bool) -> str:
     if isinstance(value, float):
         text = repr(round(value, 10)) if not value.is_integer() else str(int(value))
         return text.replace(".", ",") if decimal_comma else text
+    if isinstance(value, str):
+        return csv_text(value)
     if isinstance(value, list | tuple):
-        return "|".join(str(v) for v in value)
+        return csv_text("|".join(str(v) for v in value))
     return str(value)
 
 
@@ -42,7 +48,7 @@ def to_csv(rows: Iterable[dict], columns: Sequence[str], *, dialect: str,
     for row in rows:
         cells = [_cell(row.get(c), decimal_comma) for c in columns]
         if attribution is not None:
-            cells.append(row.get("bron") or attribution)
+            cells.append(csv_text(row.get("bron") or attribution))
         writer.writerow(cells)
     text = buffer.getvalue()
     return ("\ufeff" + text) if decimal_comma else text

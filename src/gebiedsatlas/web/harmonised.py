@@ -22,12 +22,12 @@ from gebiedsatlas.web.api import (
     SessionDep,
     _attribution,
     _check_indicators,
-    _int_list,
     _records,
     _split,
     selected_area_codes,
 )
 from gebiedsatlas.web.exports import csv_response
+from gebiedsatlas.web.params import year_list, year_query
 
 router = APIRouter(prefix="/api", tags=["api"])
 COLUMNS = [*VALUE_COLUMNS, "status_label"]
@@ -37,7 +37,7 @@ COLUMNS = [*VALUE_COLUMNS, "status_label"]
 def get_harmonised(
     session: SessionDep,
     indicators: Annotated[str, Query(description="indicator-id's, komma-gescheiden")],
-    boundary_year: Annotated[int, Query(description="het grenzenjaar waarop alle waarden komen")],
+    boundary_year: Annotated[int, year_query("Het grenzenjaar waarop alle waarden komen.")],
     areas: Annotated[str | None, Query(description="gebiedscodes, komma-gescheiden")] = None,
     level: Annotated[str | None, Query(description="alle gebieden van dit niveau…")] = None,
     parent: Annotated[str | None, Query(description="…binnen dit gebied")] = None,
@@ -47,7 +47,7 @@ def get_harmonised(
 ):
     index = area_index(session)
     indicator_ids = _check_indicators(_split(indicators))
-    period_list = _int_list(periods, "periods")
+    period_list = year_list(periods, "periods")
     codes = selected_area_codes(index, areas, level, parent, area_set)
     if not codes:
         raise HTTPException(400, "kies gebieden met areas= of level=")

@@ -12,6 +12,7 @@ from gebiedsatlas.analysis.choropleth import MapQuery, map_data
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.web.cache import cached_response
 from gebiedsatlas.web.deps import get_session
+from gebiedsatlas.web.params import OptionalYear
 
 router = APIRouter(prefix="/api", tags=["api"])
 
@@ -23,7 +24,7 @@ def get_classification(
     indicator: Annotated[str, Query(description="indicator-id")] = MapQuery.indicator,
     level: Annotated[str, Query(description="gemeente, wijk of buurt")] = MapQuery.level,
     scope: Annotated[str, Query(description="NL01 (heel Nederland), nta of een gemeentecode")] = MapQuery.scope,
-    period: Annotated[int | None, Query(description="jaar; leeg = laatste")] = None,
+    period: OptionalYear = None,
     method: Annotated[str, Query(description="quantiles, natural_breaks of equal_interval")] = MapQuery.method,
     k: Annotated[int, Query(description="aantal klassen (2-9)")] = MapQuery.k,
     ref: Annotated[str, Query(description="leeg, NL01 of nta: afwijking van deze referentie")] = "",

@@ -29,6 +29,7 @@ from gebiedsatlas.store.models import Source
 from gebiedsatlas.web.cache import cached_response
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.formatting import format_value
+from gebiedsatlas.web.params import MAX_YEAR, MIN_YEAR, OptionalYear, parse_year
 from gebiedsatlas.web.templating import templates
 
 __all__ = ["router", "templates"]
@@ -131,10 +132,10 @@ def map_page(
     data = None
     try:
         try:
-            period_value = int(period) if period else None
+            period_value = parse_year(period) if period else None
         except ValueError:
-            raise InputError("kaart", "ongeldige periode", column="period", expected="een jaartal",
-                             found=period) from None
+            raise InputError("kaart", "ongeldige periode", column="period",
+                             expected=f"een jaartal van {MIN_YEAR} tot en met {MAX_YEAR}", found=period[:100]) from None
         try:
             k_value = int(k)
         except ValueError:
@@ -195,7 +196,7 @@ def map_table_page(
     indicator: str = MapQuery.indicator,
     level: str = MapQuery.level,
     scope: str = MapQuery.scope,
-    period: int | None = None,
+    period: OptionalYear = None,
     method: str = MapQuery.method,
     k: int = MapQuery.k,
     ref: str = "",

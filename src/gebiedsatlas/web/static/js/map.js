@@ -50,8 +50,9 @@
     return "<strong>" + escapeHtml(name) + "</strong><br>" + rest.map(escapeHtml).join("<br>");
   }
 
-  // The page head already started the request (window.atlasGeo); without it, fetch here.
-  const geoRequest = window.atlasGeo || fetch(el.dataset.geojson).then((response) => {
+  // The page head already started the request (map-prefetch.js: window.atlasGeo); without it, fetch
+  // here, and say so, so that the prefetch script (async: it may still come) does not fetch again.
+  const geoRequest = window.atlasGeo = window.atlasGeo || fetch(el.dataset.geojson).then((response) => {
     if (!response.ok) throw new Error("HTTP " + response.status);
     return response.json();
   });
