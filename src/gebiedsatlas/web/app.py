@@ -11,9 +11,11 @@ import gebiedsatlas.web.harmonised as harmonised_api
 from gebiedsatlas import __version__
 from gebiedsatlas.config import Settings
 from gebiedsatlas.web import agreements_api, agreements_pages, api, atlas_pages, map_api, pages
+from gebiedsatlas.web.access_log import AccessLogMiddleware
 from gebiedsatlas.web.analysis_api import router as analysis_api_router
 from gebiedsatlas.web.analysis_pages import router as analysis_pages_router
 from gebiedsatlas.web.api_docs import router as api_docs_router
+from gebiedsatlas.web.ops import router as ops_router
 from gebiedsatlas.web.static_files import CompressedStaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -36,6 +38,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     # Level 6 (like the response cache) instead of Starlette's 9: a third of the time for ~8 % more bytes.
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
+    # Added last = outermost: logs what the client got (status, compressed size, whole duration).
+    app.add_middleware(AccessLogMiddleware)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(harmonised_api.router)
@@ -47,4 +51,5 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(agreements_api.router)
     app.include_router(agreements_pages.router)
     app.include_router(api_docs_router)
+    app.include_router(ops_router)
     return app
