@@ -16,6 +16,9 @@ VEGA_EMBED_VERSION="${VEGA_EMBED_VERSION:-6.29.0}"
 AXE_VERSION="${AXE_VERSION:-4.14.1}"
 UTRECHT_CSS_VERSION="${UTRECHT_CSS_VERSION:-9.0.4}"
 VOORBEELD_TOKENS_VERSION="${VOORBEELD_TOKENS_VERSION:-7.4.1}"
+# API documentation at /docs (Swagger UI) and /redoc (ReDoc 2: the line FastAPI's own helper uses).
+SWAGGER_UI_VERSION="${SWAGGER_UI_VERSION:-5.36.0}"
+REDOC_VERSION="${REDOC_VERSION:-2.5.2}"
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 DEST="$ROOT/src/gebiedsatlas/web/static/vendor"
@@ -30,6 +33,8 @@ PACKAGES=(
   "axe-core@$AXE_VERSION"
   "@utrecht/component-library-css@$UTRECHT_CSS_VERSION"
   "@nl-design-system-unstable/voorbeeld-design-tokens@$VOORBEELD_TOKENS_VERSION"
+  "swagger-ui-dist@$SWAGGER_UI_VERSION"
+  "redoc@$REDOC_VERSION"
 )
 
 echo "vendor-assets: npm pack ${PACKAGES[*]}"
@@ -56,8 +61,8 @@ json.dump(meta, open(os.path.join(work, "meta.json"), "w"), indent=1)
 PY
 P="$WORK/pkg"
 
-rm -rf "$DEST/leaflet" "$DEST/vega" "$DEST/axe" "$DEST/utrecht"
-mkdir -p "$DEST/leaflet/images" "$DEST/vega" "$DEST/axe" "$DEST/utrecht"
+rm -rf "$DEST/leaflet" "$DEST/vega" "$DEST/axe" "$DEST/utrecht" "$DEST/swagger-ui" "$DEST/redoc"
+mkdir -p "$DEST/leaflet/images" "$DEST/vega" "$DEST/axe" "$DEST/utrecht" "$DEST/swagger-ui" "$DEST/redoc"
 
 # Leaflet
 cp "$P/leaflet/dist/leaflet.js" "$P/leaflet/dist/leaflet.css" "$DEST/leaflet/"
@@ -137,6 +142,30 @@ cp "$P/@utrecht/component-library-css/LICENSE.md" "$DEST/utrecht/LICENSE-compone
 cp "$P/@nl-design-system-unstable/voorbeeld-design-tokens/dist/theme.css" "$DEST/utrecht/voorbeeld-theme.css"
 cp "$P/@nl-design-system-unstable/voorbeeld-design-tokens/LICENSE.md" "$DEST/utrecht/LICENSE-voorbeeld-design-tokens.md"
 
+# Swagger UI (/docs): the bundle (includes React and the standalone layout's needs) and its CSS.
+# The page's init code is the app's own static/js/api-docs.js (no inline script).
+cp "$P/swagger-ui-dist/swagger-ui-bundle.js" "$P/swagger-ui-dist/swagger-ui.css" "$DEST/swagger-ui/"
+cp "$P/swagger-ui-dist/LICENSE" "$DEST/swagger-ui/LICENSE"
+cp "$P/swagger-ui-dist/NOTICE" "$DEST/swagger-ui/NOTICE"
+cp "$P/swagger-ui-dist/swagger-ui-bundle.js.LICENSE.txt" "$DEST/swagger-ui/"
+
+# ReDoc (/redoc): the standalone bundle, which starts itself on a <redoc spec-url="..."> element.
+cp "$P/redoc/bundles/redoc.standalone.js" "$DEST/redoc/"
+cp "$P/redoc/LICENSE" "$DEST/redoc/LICENSE"
+cp "$P/redoc/bundles/redoc.standalone.js.LICENSE.txt" "$DEST/redoc/"
+# ReDoc 2 always shows the Redocly logo in its menu footer as an <img> from Redocly's CDN (there is no
+# option to hide it). Empty its src so the page makes no remote request: the <img> then fails, and
+# ReDoc's own onError handler removes it; the "API docs by Redocly" text link stays.
+python3 - "$DEST/redoc/redoc.standalone.js" <<'PY'
+import pathlib, sys
+path = pathlib.Path(sys.argv[1])
+text = path.read_text(encoding="utf-8")
+logo = '"https://cdn.redoc.ly/redoc/logo-mini.svg"'
+if text.count(logo) != 1:
+    sys.exit(f"vendor-assets: {path}: expected the Redocly logo URL once, found {text.count(logo)}")
+path.write_text(text.replace(logo, '""'), encoding="utf-8")
+PY
+
 # No vendored CSS may pull anything from the network: strip @import rules and
 # @font-face blocks that reference remote (http:, https:, protocol-relative) URLs.
 python3 - "$DEST" "$WORK/stripped.txt" <<'PY'
@@ -162,7 +191,7 @@ PY
 
 # Regenerate vendor/README.md
 python3 - "$DEST" "$WORK/meta.json" "$WORK/stripped.txt" \
-  "leaflet@$LEAFLET_VERSION vega@$VEGA_VERSION vega-lite@$VEGA_LITE_VERSION vega-embed@$VEGA_EMBED_VERSION axe-core@$AXE_VERSION @utrecht/component-library-css@$UTRECHT_CSS_VERSION @nl-design-system-unstable/voorbeeld-design-tokens@$VOORBEELD_TOKENS_VERSION" <<'PY'
+  "leaflet@$LEAFLET_VERSION vega@$VEGA_VERSION vega-lite@$VEGA_LITE_VERSION vega-embed@$VEGA_EMBED_VERSION axe-core@$AXE_VERSION @utrecht/component-library-css@$UTRECHT_CSS_VERSION @nl-design-system-unstable/voorbeeld-design-tokens@$VOORBEELD_TOKENS_VERSION swagger-ui-dist@$SWAGGER_UI_VERSION redoc@$REDOC_VERSION" <<'PY'
 import hashlib, json, pathlib, sys
 dest = pathlib.Path(sys.argv[1])
 meta = json.load(open(sys.argv[2]))
@@ -176,6 +205,8 @@ rows = [
     ("axe-core", "MPL-2.0", "axe/"),
     ("@utrecht/component-library-css", "EUPL-1.2", "utrecht/"),
     ("@nl-design-system-unstable/voorbeeld-design-tokens", "EUPL-1.2", "utrecht/"),
+    ("swagger-ui-dist", "Apache-2.0 (bundled libraries: see LICENSE.txt)", "swagger-ui/"),
+    ("redoc", "MIT (bundled libraries: see LICENSE.txt)", "redoc/"),
 ]
 out = []
 w = out.append
@@ -226,6 +257,14 @@ origin = {
     "utrecht/LICENSE-component-library-css.md": "@utrecht/component-library-css: LICENSE.md",
     "utrecht/voorbeeld-theme.css": "@nl-design-system-unstable/voorbeeld-design-tokens: dist/theme.css",
     "utrecht/LICENSE-voorbeeld-design-tokens.md": "@nl-design-system-unstable/voorbeeld-design-tokens: LICENSE.md",
+    "swagger-ui/swagger-ui-bundle.js": "swagger-ui-dist: swagger-ui-bundle.js",
+    "swagger-ui/swagger-ui.css": "swagger-ui-dist: swagger-ui.css",
+    "swagger-ui/LICENSE": "swagger-ui-dist: LICENSE",
+    "swagger-ui/NOTICE": "swagger-ui-dist: NOTICE",
+    "swagger-ui/swagger-ui-bundle.js.LICENSE.txt": "swagger-ui-dist: swagger-ui-bundle.js.LICENSE.txt",
+    "redoc/redoc.standalone.js": "redoc: bundles/redoc.standalone.js (Redocly logo URL emptied, see below)",
+    "redoc/LICENSE": "redoc: LICENSE",
+    "redoc/redoc.standalone.js.LICENSE.txt": "redoc: bundles/redoc.standalone.js.LICENSE.txt",
 }
 for f in sorted(p for p in dest.rglob("*") if p.is_file() and p.name != "README.md"):
     rel = f.relative_to(dest).as_posix()
@@ -253,6 +292,14 @@ w("- **NL Design System**: include `utrecht/voorbeeld-theme.css` and `utrecht/co
 w("- **Why not `@utrecht/design-tokens` (`utrecht-theme`)?** Its `LICENSE.md` states: \"The open source license does NOT apply "
   "to files in this directory. These are proprietary assets to Gemeente Utrecht.\" It is Utrecht's house style, so it is "
   "not vendored; the openly licensed (EUPL-1.2) NL Design System *Voorbeeld* (example) theme is used instead.")
+w("- **Swagger UI** (`/docs`, `web/api_docs.py` + `templates/api_docs_swagger.html`): `swagger-ui-bundle.js` and "
+  "`swagger-ui.css`; started by the app's own `static/js/api-docs.js` (reads the OpenAPI URL from a `data-openapi-url` "
+  "attribute, sets `validatorUrl: null` so no badge is fetched from the online validator). No inline script.")
+w("- **ReDoc** (`/redoc`): `redoc.standalone.js` starts itself on `<redoc spec-url=\"...\">` (no inline script). "
+  "It is ReDoc 2, the line FastAPI's own helper uses. Its menu footer always shows the Redocly logo from Redocly's CDN; "
+  "`scripts/vendor-assets.sh` empties that one `<img>` URL, so the image is dropped by ReDoc's own error handler and "
+  "nothing is fetched. ReDoc runs its search index in a Web Worker made from a `blob:` URL and styles with "
+  "`<style>` elements it injects (a Content-Security-Policy must allow `worker-src blob:` and inline styles on `/redoc`).")
 w("- Source maps are not vendored; the minified JS files still end with a `//# sourceMappingURL=` comment, "
   "which only makes browser dev tools log a 404.")
 w("")
@@ -265,7 +312,7 @@ if stripped:
 else:
     w("Checked by `scripts/vendor-assets.sh`: no vendored CSS file contains `@import` or `url()` references to remote "
       "(http:, https:, //) URLs, so nothing was stripped. (The only `url()`s are relative `images/...` in `leaflet.css` "
-      "and inline `data:` SVGs in the Utrecht CSS and the theme.)")
+      "and inline `data:` SVGs in the Utrecht CSS, the theme and `swagger-ui.css`.)")
 w("")
 (dest / "README.md").write_text("\n".join(out))
 PY

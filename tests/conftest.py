@@ -13,6 +13,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -90,22 +91,30 @@ def _free_port() -> int:
 
 
 class LiveServer:
-    """``gebiedsatlas serve`` in a subprocess on a free loopback port."""
+    """``gebiedsatlas serve`` in a subprocess on a free loopback port.
 
-    def __init__(self, database_url: str, workers: int = 1) -> None:
+    The server's output (JSON log lines: one per request) goes to a file, never to a pipe nobody
+    reads (a full pipe would block the server); ``output()`` returns it."""
+
+    def __init__(self, database_url: str, workers: int = 1, env: dict[str, str] | None = None) -> None:
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         env = {**os.environ, "GEBIEDSATLAS_DATABASE_URL": database_url,
-               "GEBIEDSATLAS_DATA_DIR": str(DATA_DIR)}
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "gebiedsatlas.cli", "serve", "--port", str(self.port),
-             "--workers", str(workers)],
-            env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        )
+               "GEBIEDSATLAS_DATA_DIR": str(DATA_DIR), **(env or {})}
+        handle, log_path = tempfile.mkstemp(prefix="gebiedsatlas-serve-", suffix=".log")
+        self.log_path = Path(log_path)
+        with os.fdopen(handle, "wb") as log:
+            self.process = subprocess.Popen(
+                [sys.executable, "-m", "gebiedsatlas.cli", "serve", "--port", str(self.port),
+                 "--workers", str(workers)],
+                env=env, stdout=log, stderr=subprocess.STDOUT,
+            )
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError(f"server stopped: {self.process.stdout.read().decode()}")
+                output = self.output()
+                self.stop()
+                raise RuntimeError(f"server stopped: {output}")
             try:
                 if httpx.get(self.url + "/api/status", timeout=1).status_code == 200:
                     return
@@ -114,12 +123,17 @@ class LiveServer:
         self.stop()
         raise RuntimeError("server did not start within 30 s")
 
+    def output(self) -> str:
+        """Everything the server wrote to stdout and stderr so far."""
+        return self.log_path.read_text(encoding="utf-8", errors="replace")
+
     def stop(self) -> None:
         self.process.terminate()
         try:
             self.process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             self.process.kill()
+        self.log_path.unlink(missing_ok=True)
 
 
 @pytest.fixture(scope="session")

@@ -80,16 +80,41 @@ def _print_summary(summary: dict) -> None:
 
 @app.command()
 def serve(
-    host: str = "127.0.0.1",
-    port: int = 8000,
-    workers: Annotated[int, typer.Option(help="aantal werkprocessen")] = 1,
+    host: Annotated[str, typer.Option(envvar="GEBIEDSATLAS_HOST", help="adres om op te luisteren")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(envvar="GEBIEDSATLAS_PORT", help="poort")] = 8000,
+    workers: Annotated[int, typer.Option(envvar="GEBIEDSATLAS_WORKERS", help="aantal werkprocessen")] = 1,
+    log_format: Annotated[str, typer.Option(envvar="GEBIEDSATLAS_LOG_FORMAT",
+                                            help="logregels op stderr: json (één JSON-object per regel) of text")
+                          ] = "json",
+    log_level: Annotated[str, typer.Option(envvar="GEBIEDSATLAS_LOG_LEVEL",
+                                           help="debug, info, warning of error")] = "info",
+    forwarded_allow_ips: Annotated[str, typer.Option(
+        envvar="GEBIEDSATLAS_FORWARDED_ALLOW_IPS",
+        help="adressen van vertrouwde reverse proxies (komma's; * = alle) waarvan X-Forwarded-For en "
+             "X-Forwarded-Proto gelden")] = "127.0.0.1",
 ) -> None:
-    """Start de webatlas en de API (http://127.0.0.1:8000)."""
+    """Start de webatlas en de API (http://127.0.0.1:8000). Instellingen ook via GEBIEDSATLAS_*-variabelen."""
+    import logging
+    import logging.config
+
     import uvicorn
 
-    console.print(f"Gebiedsatlas op http://{host}:{port} (API-documentatie op /docs)")
-    uvicorn.run("gebiedsatlas.web.app:create_app", factory=True, host=host, port=port,
-                workers=workers, log_level="warning")
+    from gebiedsatlas.logs import logging_config, normalise_format
+
+    try:
+        log_format = normalise_format(log_format)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc), param_hint="--log-format") from None
+    if log_level.lower() not in ("critical", "error", "warning", "info", "debug"):
+        raise typer.BadParameter("kies debug, info, warning of error", param_hint="--log-level")
+    # The same configuration here and, through uvicorn, in every worker process: the app's loggers
+    # (gebiedsatlas.access: one line per request) and uvicorn's own, to stderr.
+    logging.config.dictConfig(logging_config(log_format, log_level))
+    logging.getLogger("gebiedsatlas.serve").info(
+        "Gebiedsatlas op http://%s:%s (API-documentatie op /docs), %s werkproces(sen)", host, port, workers)
+    uvicorn.run("gebiedsatlas.web.app:create_app", factory=True, host=host, port=port, workers=workers,
+                log_config=logging_config(log_format, log_level), log_level=log_level.lower(),
+                access_log=False, proxy_headers=True, forwarded_allow_ips=forwarded_allow_ips)
 
 
 @app.command()

@@ -23,10 +23,13 @@ from gebiedsatlas.web import (
     map_api,
     pages,
 )
+from gebiedsatlas.web.access_log import AccessLogMiddleware
 from gebiedsatlas.web.analysis_api import router as analysis_api_router
 from gebiedsatlas.web.analysis_pages import router as analysis_pages_router
+from gebiedsatlas.web.api_docs import router as api_docs_router
 from gebiedsatlas.web.auth import SESSION_COOKIE, SESSION_MAX_AGE, AuditFailures, LoginRequired
 from gebiedsatlas.web.headers import SecurityHeadersMiddleware
+from gebiedsatlas.web.ops import router as ops_router
 from gebiedsatlas.web.static_files import CompressedStaticFiles
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -42,6 +45,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             "als CSV te downloaden met `?format=csv` of `?format=csv-nl` (Excel NL). "
             "Bron: CBS, CC BY 4.0; Leefbaarometer 3.0, Ministerie van BZK."
         ),
+        # /docs and /redoc come from api_docs.py: vendored, no CDN.
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     # Innermost first: failed writes are logged; a private atlas asks for a login; sessions are
@@ -55,6 +61,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(GZipMiddleware, minimum_size=1024, compresslevel=6)
     app.add_middleware(SecurityHeadersMiddleware, tls=settings.tls, tile_url=settings.tile_url)
     app.add_exception_handler(Exception, errors.unhandled_exception)  # last resort: no traceback shown
+    # Added last = outermost: logs what the client got (status, compressed size, whole duration).
+    app.add_middleware(AccessLogMiddleware)
     app.mount("/static", CompressedStaticFiles(directory=STATIC_DIR), name="static")
     app.include_router(api.router)
     app.include_router(harmonised_api.router)
@@ -68,4 +76,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(login_pages.router)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)
+    app.include_router(api_docs_router)
+    app.include_router(ops_router)
     return app
