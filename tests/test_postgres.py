@@ -144,6 +144,59 @@ def test_agreements_on_postgres(imported):
                 conn.execute(statement)
 
 
+@pytest.mark.browser
+def test_login_and_signing_in_chromium_on_postgres(imported, page):
+    """On the shared deployment's engine: a local login and an OIDC login through the real pages, the
+    editor drafts, each party's signer agrees to the bod."""
+    import re
+
+    from accounts_support import login_in_browser, member
+    from conftest import LiveServer
+    from oidc_support import login_in_browser as oidc_login
+    from oidc_support import provider, register, settings_env
+
+    editor = member(imported, "Gemeente Purmerend", "redacteur", email="pg-redacteur@test.invalid")
+    signer = member(imported, "Gemeente Purmerend", "ondertekenaar", email="pg-ondertekenaar@test.invalid")
+    with provider() as issuer:
+        register(issuer, "wooncompagnie-1", {"email": "piet@wooncompagnie.example", "name": "Piet",
+                                             "organisatie": "Wooncompagnie", "rol": "ondertekenaar"})
+        server = LiveServer(imported, env=settings_env(issuer))
+        try:
+            login_in_browser(page, server.url, editor)
+            page.goto(f"{server.url}/afspraken/nieuw")
+            page.fill("#veld-title", "Prestatieafspraken Purmerend (PostgreSQL)")
+            page.select_option("#veld-gemeente_code", "GM0439")
+            page.fill("#veld-period_start", "2026")
+            page.fill("#veld-period_end", "2029")
+            page.get_by_role("checkbox", name=re.compile("^Gemeente Purmerend")).check()
+            page.get_by_role("checkbox", name=re.compile("^Wooncompagnie")).check()
+            page.get_by_role("button", name="Opslaan").click()
+            page.wait_for_url(re.compile(r"/afspraken/\d+$"))
+            agreement_url = page.url
+            page.get_by_role("link", name="Afspraak toevoegen").click()
+            page.fill("#veld-text", "Wooncompagnie levert 50 sociale huurwoningen op in 2027.")
+            page.select_option("#veld-theme", "beschikbaarheid")
+            page.get_by_role("checkbox", name=re.compile("^Gemeente Purmerend")).check()
+            page.select_option("#veld-target_kind", "none")
+            page.get_by_role("button", name="Afspraak opslaan").click()
+            page.wait_for_url(re.compile(r"/afspraken/afspraak/\d+$"))
+            page.get_by_role("button", name="Uitloggen").click()
+            for login in (lambda: login_in_browser(page, server.url, signer),
+                          lambda: oidc_login(page, server.url, "wooncompagnie-1")):
+                login()
+                page.goto(agreement_url)
+                page.get_by_role("button", name="Akkoord met het bod").click()
+                page.wait_for_load_state()
+                page.get_by_role("button", name="Uitloggen").click()
+        finally:
+            server.stop()
+    with db.session_scope(imported) as session:
+        from gebiedsatlas.store.agreements import Agreement
+
+        agreement = session.scalar(select(Agreement).where(Agreement.title.like("%Purmerend (PostgreSQL)")))
+        assert agreement.status == "bod"
+
+
 def test_import_by_an_ordinary_role_swaps_in_a_complete_table(postgres_url, data_dir):
     """A role without superuser rights (owner of its database) imports; the swapped-in observation table has
     the migration's primary key, area index and foreign keys, and the foreign keys hold for later changes."""
