@@ -1,5 +1,6 @@
 # Gebiedsatlas: two commands on a fresh Debian machine.
-#   make run   install into .venv, import the bundled data, serve on http://127.0.0.1:8000
+#   make run   install into .venv, import the bundled data (and the fictional demo agreements with
+#              their demo accounts), serve on http://127.0.0.1:8000
 #   make test  install the system packages the tests need (apt-get), then run every test
 # Installs are locked: requirements/lock.txt pins every package (runtime + test extras, and setuptools
 # to build the editable install) with its hashes.
@@ -34,8 +35,11 @@ $(VENV)/.installed: $(LOCK) pyproject.toml
 	$(BIN)/pip install --quiet --no-deps --no-build-isolation -e .
 	touch $@
 
+# The bundled data, and the fictional example of prestatieafspraken with its demo accounts (labelled
+# "Fictief"; one click on /inloggen, only with SQLite unless GEBIEDSATLAS_DEMO_LOGIN says otherwise).
 import: install
 	$(BIN)/gebiedsatlas import
+	$(BIN)/gebiedsatlas afspraken demo
 
 serve: install
 	$(BIN)/gebiedsatlas serve
