@@ -229,12 +229,12 @@ def state_message(action: Action, state: str | None) -> str:
     return f"Dit kan niet in de status '{state}'."
 
 
-def matrix_rows(roles: Iterable[str] | None = None) -> list[dict]:
-    """The matrix as rows for the administrator page and its export."""
-    from gebiedsatlas.accounts.roles import ROLE_LABELS
+ROLE_ORDER = (ANYONE, LOGGED_IN, *[r.value for r in Role], SYSTEM_ADMIN)
 
-    labels = {**ROLE_LABELS, ANYONE: "iedereen", LOGGED_IN: "ingelogd", SYSTEM_ADMIN: "systeembeheerder"}
-    return [{"actie": g.action.value, "rollen": ", ".join(labels.get(r, r) for r in sorted(g.roles)),
+
+def matrix_rows(roles: Iterable[str] | None = None) -> list[dict]:
+    """The matrix as rows for the administrator page and its export (roles in a fixed order)."""
+    return [{"actie": g.action.value, "rollen": ", ".join(sorted(g.roles, key=ROLE_ORDER.index)),
              "relatie": g.relation.value,
              "statussen": "alle" if g.states is None else ", ".join(sorted(g.states)),
              "alleen gepubliceerd": "ja" if g.published_only else "", "toelichting": g.note}

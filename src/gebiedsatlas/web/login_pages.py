@@ -10,12 +10,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from gebiedsatlas.accounts import audit, oidc
 from gebiedsatlas.accounts import services as accounts
 from gebiedsatlas.accounts.permissions import Action
-from gebiedsatlas.store.accounts import AuditEvent, UserAccount
+from gebiedsatlas.store.accounts import AuditEvent, Membership, UserAccount
 from gebiedsatlas.web.auth import Guarded, Permit, actor_for, current_principal, end_session, start_session
 from gebiedsatlas.web.deps import get_session
 from gebiedsatlas.web.templating import templates
@@ -49,10 +49,15 @@ def _render(request: Request, name: str, context: dict, status_code: int = 200) 
     return templates.TemplateResponse(request, f"account/{name}", {**base, **context}, status_code=status_code)
 
 
-def _demo_accounts(session: Session) -> list[UserAccount]:
-    return list(session.scalars(select(UserAccount).where(UserAccount.is_demo.is_(True),
-                                                          UserAccount.is_active.is_(True))
-                                .order_by(UserAccount.name)))
+def _demo_accounts(session: Session) -> list[tuple[str, dict[str, UserAccount]]]:
+    """The fictional accounts per fictional organisation: [(organisation, {role: user})]."""
+    users = session.scalars(select(UserAccount).where(UserAccount.is_demo.is_(True), UserAccount.is_active.is_(True))
+                            .options(selectinload(UserAccount.memberships).selectinload(Membership.organisation)))
+    grouped: dict[str, dict[str, UserAccount]] = {}
+    for user in users:
+        for membership in user.memberships:
+            grouped.setdefault(membership.organisation.name, {})[membership.role] = user
+    return sorted(grouped.items())
 
 
 @router.get("/inloggen", response_class=HTMLResponse)
