@@ -161,3 +161,30 @@ def test_commitment_map_by_keyboard(live_server, page):
     page.keyboard.press("Enter")
     page.wait_for_url("**/afspraken/gebied/WK035601", timeout=15_000, wait_until="commit")
     assert page.js_errors == []
+
+
+def test_agreement_pages_fit_a_phone(fresh_db_url, page):
+    """Every page of the prestatieafspraken on a 390 px phone: no sideways scrolling (wide tables
+    scroll inside their own region), no axe violations; logged in as a fictional signer."""
+    from conftest import LiveServer
+    from gebiedsatlas.agreements import demo
+    from gebiedsatlas.store import db
+    from gebiedsatlas.store.agreements import Agreement
+
+    with db.session_scope(fresh_db_url) as session:
+        demo.load_demo(session)
+        commitment_id = session.get(Agreement, 1).commitments[0].id
+    server = LiveServer(fresh_db_url)
+    try:
+        page.set_viewport_size({"width": 390, "height": 844})
+        page.goto(f"{server.url}/inloggen")
+        page.get_by_role("button", name="Inloggen als Fictief: ondertekenaar Gemeente Zoetermeer").click()
+        page.wait_for_load_state()
+        for path in ("/afspraken?voorbeeld=1", "/afspraken/1", "/afspraken/2", f"/afspraken/afspraak/{commitment_id}",
+                     "/afspraken/1/geschiedenis", "/afspraken/1/bij-ondertekening", "/afspraken/monitoring?voorbeeld=1",
+                     "/afspraken/cyclus?voorbeeld=1", "/afspraken/excel", "/afspraken/nieuw?voorbeeld=1"):
+            page.goto(f"{server.url}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+            _no_axe_violations(page, path)
+    finally:
+        server.stop()
