@@ -416,3 +416,25 @@ def test_login_account_and_admin_pages_in_chromium(fresh_db_url, fresh_live_serv
     page.wait_for_selector("#uitnodigingslink")
     assert "lid@helmond.test" in page.locator("#leden").inner_text()
     assert page.js_errors == []
+
+
+def test_the_first_administrator_and_members_from_the_command_line(fresh_db_url, monkeypatch):
+    from typer.testing import CliRunner
+
+    from gebiedsatlas.cli import app
+
+    monkeypatch.setenv("GEBIEDSATLAS_DATABASE_URL", fresh_db_url)
+    runner = CliRunner()
+    made = runner.invoke(app, ["gebruikers", "beheerder", "eerste@alliantie.test", "--naam", "Eerste Beheerder"])
+    assert made.exit_code == 0, made.output
+    assert "Systeembeheerder: eerste@alliantie.test" in made.output and "/wachtwoord-instellen?code=" in made.output
+    joined = runner.invoke(app, ["gebruikers", "lid", "anna@almere.test", "Gemeente Almere", "ondertekenaar",
+                                 "--naam", "Anna"])
+    assert joined.exit_code == 0 and "is ondertekenaar bij Gemeente Almere" in joined.output
+    wrong = runner.invoke(app, ["gebruikers", "lid", "x@y.test", "Gemeente Nergens", "lezer"])
+    assert wrong.exit_code == 1 and "onbekende organisatie" in wrong.output
+    listed = runner.invoke(app, ["gebruikers", "lijst"])
+    assert "eerste@alliantie.test" in listed.output and "systeembeheerder" in listed.output
+    with db.session_scope(fresh_db_url) as session:
+        operator = session.scalars(select(AuditEvent.actor).where(AuditEvent.action == "gebruiker.aanmaken")).all()
+        assert operator and all(actor.startswith("opdrachtregel (") for actor in operator)
