@@ -121,13 +121,14 @@ MATRIX: tuple[Grant, ...] = (
     Grant(Action.LOG_IN, frozenset({ANYONE})),
 )
 
-# Which approval moves an agreement to which status, and whether every party must approve.
-STATUS_ACTIONS: dict[str, tuple[Action, bool]] = {
-    "bod": (Action.APPROVE_BOD, True),
-    "getekend": (Action.SIGN, True),
-    "afgerond": (Action.CLOSE, True),
-    "concept": (Action.REOPEN, False),
-    "wijziging": (Action.AMEND, False),
+# The action of each requested status (whether one party or every party must agree is the domain's
+# rule: agreements.services.NEEDS_EVERY_PARTY).
+STATUS_APPROVALS: dict[str, Action] = {
+    "bod": Action.APPROVE_BOD,
+    "getekend": Action.SIGN,
+    "afgerond": Action.CLOSE,
+    "concept": Action.REOPEN,
+    "wijziging": Action.AMEND,
 }
 
 

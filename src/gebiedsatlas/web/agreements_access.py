@@ -11,7 +11,7 @@ from urllib.parse import quote
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy.orm import Session
 
-from gebiedsatlas.accounts.permissions import STATUS_ACTIONS, Action, Target
+from gebiedsatlas.accounts.permissions import STATUS_APPROVALS, Action, Target
 from gebiedsatlas.accounts.principal import Principal
 from gebiedsatlas.agreements import monitoring
 from gebiedsatlas.agreements.access import agreement_target, commitment_target
@@ -128,14 +128,14 @@ async def requested_status(request: Request) -> str:
 
 class PermitStatus(Permit):
     """The guard of a status change: the action follows from the requested status (bod, getekend,
-    afgerond, back to concept, wijziging), as ``STATUS_ACTIONS`` of the matrix says."""
+    afgerond, back to concept, wijziging), as ``STATUS_APPROVALS`` of the matrix says."""
 
     def __init__(self) -> None:
         super().__init__(Action.SIGN, agreement_from_path)
 
     async def __call__(self, request: Request, session: Annotated[Session, Depends(get_session)]) -> Guarded:
         wanted = await requested_status(request)
-        action = STATUS_ACTIONS.get(wanted, (Action.SIGN, True))[0]
+        action = STATUS_APPROVALS.get(wanted, Action.SIGN)
         return await Permit(action, self.loader).__call__(request, session)
 
 

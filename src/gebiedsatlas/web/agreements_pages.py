@@ -19,8 +19,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
 from starlette.datastructures import UploadFile
 
-from gebiedsatlas.accounts.permissions import STATUS_ACTIONS as STATUS_RULES
-from gebiedsatlas.accounts.permissions import Action, decide
+from gebiedsatlas.accounts.permissions import STATUS_APPROVALS, Action, decide
 from gebiedsatlas.agreements import excel, history, monitoring, services
 from gebiedsatlas.agreements.access import agreement_target, commitment_target
 from gebiedsatlas.agreements.parties import list_parties
@@ -328,7 +327,7 @@ def _agreement_response(request: Request, session: Session, agreement_id: int,
         "may": {"edit": _may(request, Action.EDIT_AGREEMENT, target),
                 "add": _may(request, Action.ADD_COMMITMENT, target),
                 "publish": _may(request, Action.PUBLISH, target) and agreement.published_at is None,
-                "status": {s: _may(request, STATUS_RULES[s][0], target) for s in TRANSITIONS[agreement.status]}},
+                "status": {s: _may(request, STATUS_APPROVALS[s], target) for s in TRANSITIONS[agreement.status]}},
     }, status_code=422 if status_errors else 200)
 
 
