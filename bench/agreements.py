@@ -119,6 +119,38 @@ def main() -> None:
             client.get(path)
             ms = _median_ms(lambda p=path: client.get(p).raise_for_status(), args.runs)
             print(f"GET {path}: {ms:.0f} ms median")
+        # A guarded write through the API: token -> principal, permission (matrix), CSRF exemption,
+        # the realisation itself and its audit lines. The synthetic corporation gets an editor.
+        from datetime import date
+
+        from gebiedsatlas.accounts import services as accounts
+        from gebiedsatlas.agreements import services
+        from gebiedsatlas.store.agreements import Party
+
+        with db.session_scope(url) as session:
+            corporation = session.query(Party).filter_by(name="Synthetisch: corporatie").one()
+            organisation = accounts.organisation_for_party(session, corporation)
+            user = accounts.create_user(session, "bench@synthetisch.invalid", "Benchmark", Actor("bench", "bench"),
+                                        is_demo=True)
+            accounts.set_membership(session, user, organisation, "redacteur", Actor("bench", "bench"))
+            _, secret = accounts.create_token(session, user, "bench", Actor("bench", "bench"))
+            signed = session.get(Agreement, ids[0])
+            for status in ("bod", "getekend"):  # realisations are reported on signed agreements
+                services.change_status(session, signed, status, Actor("bench", "bench"), signed_on=date(2025, 12, 15))
+            commitment_id = next(c.id for c in signed.commitments if c.target_kind == "output")
+        headers = {"Authorization": f"Bearer {secret}"}
+        years = iter(range(10_000))
+
+        def report() -> None:
+            client.post(f"/api/commitments/{commitment_id}/realisations", headers=headers,
+                        json={"year": 2026 + next(years) % 4, "value": 5}).raise_for_status()
+
+        ms = _median_ms(report, args.runs)
+        print(f"POST a realisation with an API token (login, permission, write, audit): {ms:.0f} ms median")
+        refused = {"Authorization": "Bearer ga_onbekend"}
+        ms = _median_ms(lambda: client.post(f"/api/commitments/{commitment_id}/realisations", headers=refused,
+                                            json={"year": 2026, "value": 5}), args.runs)
+        print(f"POST refused (unknown token, logged as denied): {ms:.0f} ms median")
 
 
 if __name__ == "__main__":
