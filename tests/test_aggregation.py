@@ -9,9 +9,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gebiedsatlas.indicators.aggregate import MIN_COVERAGE, aggregate, nearest_period
+from gebiedsatlas.indicators.aggregate import MIN_COVERAGE, aggregate
 from gebiedsatlas.indicators.catalogue import AggregationMethod, AggregationRule
 from gebiedsatlas.indicators.values import area_set_values, netherlands_values
+from gebiedsatlas.periods import nearest_period
 from gebiedsatlas.store import db
 
 SUM = AggregationRule(AggregationMethod.SUM)

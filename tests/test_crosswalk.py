@@ -13,6 +13,7 @@ import pytest
 from shapely.geometry import Point, box
 
 from gebiedsatlas.areas import crosswalk as cw
+from gebiedsatlas.indicators import convert as cv
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store import db
 
@@ -33,7 +34,7 @@ def convert(rows, from_areas, to_areas, indicators, population=None):
     walk = cw.build_crosswalk(from_areas, to_areas, 2020, 2021, population)
     forward = walk[walk["from_year"] == 2020]
     backward = walk[walk["from_year"] == 2021]
-    out = cw.convert_values(values(rows), forward, backward, load_catalogue(), indicators)
+    out = cv.convert_values(values(rows), forward, backward, load_catalogue(), indicators)
     return walk, out.set_index(["area_code", "indicator_id"])
 
 
@@ -115,7 +116,7 @@ def test_recoded_area_and_unchanged_area():
     assert forward.loc["BU00010001", ["to_code", "weight", "method"]].tolist() == ["BU00010005", 1.0, "recoded"]
     assert forward.loc["BU00010002", ["to_code", "weight", "method"]].tolist() == ["BU00010002", 1.0, "unchanged"]
     rows = [("BU00010001", "stedelijkheid", 2020, 2.0)]
-    out = cw.convert_values(values(rows), walk[walk["from_year"] == 2020], walk[walk["from_year"] == 2021],
+    out = cv.convert_values(values(rows), walk[walk["from_year"] == 2020], walk[walk["from_year"] == 2021],
                             load_catalogue(), ["stedelijkheid"]).set_index("area_code")
     assert out.loc["BU00010005", "value"] == 2.0  # a class moves with a whole area only
 
@@ -135,7 +136,8 @@ def test_an_unchanged_area_does_not_drop_a_part_its_neighbour_moves_into_it():
     assert set(backward.loc[backward["from_code"] == "WK000101", "method"]) == {"area"}
     rows = [("WK000101", "woningvoorraad", 2020, 1.0), ("WK000102", "woningvoorraad", 2020, 600.0),
             ("WK000102", "woz_waarde", 2020, 514.0)]
-    out = cw.convert_values(values(rows), forward, backward, load_catalogue(), ["woz_waarde"]).set_index("area_code")
+    out = cv.convert_values(values(rows), forward, backward, load_catalogue(), ["woz_waarde"])
+    out = out.set_index("area_code")
     woz = out.loc["WK000101"]
     assert woz["value"] == 514.0 and woz["status"] == "converted"  # 100 of 101 apportioned dwellings valued
     assert woz["method"].endswith("1 gebied(en) van 2020, overlap 5%")
@@ -155,7 +157,7 @@ def test_a_small_overlap_an_unchanged_area_drops_is_dropped_both_ways():
 
 
 def test_overlap_text_never_rounds_a_real_overlap_to_zero():
-    assert [cw.overlap_text(s) for s in (0.0, 0.004, 0.0317, 0.96, 1.0)] == ["0%", "<1%", "3%", "96%", "100%"]
+    assert [cv.overlap_text(s) for s in (0.0, 0.004, 0.0317, 0.96, 1.0)] == ["0%", "<1%", "3%", "96%", "100%"]
 
 
 def test_non_additive_value_is_not_split():
@@ -230,7 +232,7 @@ def test_a_buurt_whose_code_says_wijk_a_but_lies_in_wijk_b_goes_by_its_point():
     back = backward[backward["from_code"] == "WK000101"].set_index("to_code")["weight"]
     assert back.to_dict() == pytest.approx({"WK000101": 2 / 3, "WK000102": 1 / 3})
     rows = [("WK000101", "inwoners", 2020, 600.0), ("WK000102", "inwoners", 2020, 400.0)]
-    out = cw.convert_values(values(rows), forward, backward, load_catalogue(), ["inwoners"]).set_index("area_code")
+    out = cv.convert_values(values(rows), forward, backward, load_catalogue(), ["inwoners"]).set_index("area_code")
     assert out["value"].to_dict() == pytest.approx({"WK000101": 900.0, "WK000102": 100.0})
 
 
@@ -269,11 +271,11 @@ def test_the_new_part_of_a_split_by_area_is_not_recoded():
     assert set(forward["method"]) == {"area"}
     assert backward.set_index("from_code")["method"].to_dict() == {"WK000101": "unchanged", "WK000103": "area"}
     # Conversions both ways: counts split by area, and put back together.
-    out = cw.convert_values(values([("WK000101", "inwoners", 2020, 1000.0)]), forward, backward, load_catalogue(),
+    out = cv.convert_values(values([("WK000101", "inwoners", 2020, 1000.0)]), forward, backward, load_catalogue(),
                             ["inwoners"]).set_index("area_code")
     assert out["value"].to_dict() == pytest.approx({"WK000101": 500.0, "WK000103": 500.0})
     assert out["method"].str.endswith("overlap 100%").all()
-    back = cw.convert_values(values([("WK000101", "inwoners", 2021, 400.0), ("WK000103", "inwoners", 2021, 600.0)]),
+    back = cv.convert_values(values([("WK000101", "inwoners", 2021, 400.0), ("WK000103", "inwoners", 2021, 600.0)]),
                              backward, forward, load_catalogue(), ["inwoners"]).set_index("area_code")
     assert back.loc["WK000101", "value"] == pytest.approx(1000.0)
     assert back.loc["WK000101", "method"].endswith("2 gebied(en) van 2021, overlap 100%")
@@ -290,7 +292,7 @@ def test_a_merge_with_a_recoded_buurt_is_found():
     merged = backward.set_index("to_code")["weight"]
     assert merged.to_dict() == pytest.approx({"WK000101": 0.8, "WK000102": 0.2})
     rows = [("WK000101", "inwoners", 2020, 400.0), ("WK000102", "inwoners", 2020, 100.0)]
-    out = cw.convert_values(values(rows), forward, backward, load_catalogue(), ["inwoners"]).set_index("area_code")
+    out = cv.convert_values(values(rows), forward, backward, load_catalogue(), ["inwoners"]).set_index("area_code")
     assert out.loc["WK000101", "value"] == pytest.approx(500.0)
     assert cw.unchanged_targets(forward, backward) == set()
 
@@ -377,7 +379,7 @@ def test_nta_inhabitants_2022_on_2024_wijken_keep_the_gemeente_totals(nta_wijken
     w22, w24, people = nta_wijken
     walk = cw.build_crosswalk(w22, w24, 2022, 2024, population=people)
     rows = [(c, "inwoners", 2022, float(p)) for c, p in zip(w22["code"], w22["population"], strict=True)]
-    out = cw.convert_values(values(rows).assign(boundary_year=2022), walk[walk["from_year"] == 2022],
+    out = cv.convert_values(values(rows).assign(boundary_year=2022), walk[walk["from_year"] == 2022],
                             walk[walk["from_year"] == 2024], load_catalogue(), ["inwoners"])
     assert out["status"].eq("converted").all() and len(out) == 154
     before = pd.Series(w22["population"].values, index="GM" + w22["code"].str[2:6]).groupby(level=0).sum()

@@ -45,7 +45,7 @@ from gebiedsatlas.agreements.serialize import latest_realisations
 from gebiedsatlas.agreements.smart import SmartIssue, is_measurable, smart_check
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.indicators.harmonise import harmonised_values, lacks_crosswalk
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.agreements import Commitment
 
 OUTPUT_ON_TRACK = 0.9

@@ -35,7 +35,7 @@ from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import Direction, load_catalogue
 from gebiedsatlas.indicators.harmonise import harmonised_values, is_unconvertible, latest_boundary_year
 from gebiedsatlas.indicators.values import available_periods, observations
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 
 DEFAULT_Z = 2.0
 # Areas with fewer inhabitants (in either year) are left out of the comparison.

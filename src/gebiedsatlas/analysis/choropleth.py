@@ -22,7 +22,7 @@ from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import AggregationMethod, load_catalogue
 from gebiedsatlas.indicators.values import area_set_values, area_values, available_periods, netherlands_values
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.models import ImportRun
 
 MAP_LEVELS = (Level.GEMEENTE, Level.WIJK, Level.BUURT)

@@ -19,7 +19,7 @@ from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import Catalogue, Direction, IndicatorDef, load_catalogue
 from gebiedsatlas.indicators.values import area_values, available_periods
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.models import ImportRun, Observation
 
 LIST_LENGTH = 10

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import AreaIndex, area_index
 from gebiedsatlas.indicators.values import observations
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.models import ImportRun
 
 SCOPES_HELP = "nta (de zeven New Towns), nl (heel Nederland) of een gemeentecode GMnnnn"

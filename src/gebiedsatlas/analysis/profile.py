@@ -47,7 +47,7 @@ from gebiedsatlas.indicators.harmonise import (
     latest_boundary_year,
 )
 from gebiedsatlas.indicators.values import area_set_values, area_values, netherlands_values, observations
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.models import AreaCrosswalk, ImportRun
 
 # Mark words: the text the interface shows next to a comparison (never colour alone).

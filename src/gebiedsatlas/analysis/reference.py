@@ -33,7 +33,6 @@ from gebiedsatlas.analysis.matrix import cached, indicator_matrix, scope_codes
 from gebiedsatlas.analysis.peers import DEFAULT_K, find_peers
 from gebiedsatlas.areas.codes import Level, level_of
 from gebiedsatlas.areas.index import area_index
-from gebiedsatlas.indicators.aggregate import nearest_period
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.indicators.values import (
     area_set_values,
@@ -41,6 +40,7 @@ from gebiedsatlas.indicators.values import (
     available_periods,
     netherlands_values,
 )
+from gebiedsatlas.periods import nearest_period
 
 NTA_SET = "nta"
 # The Leefbaarometer 3.0 expresses every score against one fixed national reference level

@@ -7,7 +7,7 @@ import json
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gebiedsatlas.indicators.aggregate import nearest_period
+from gebiedsatlas.periods import nearest_period
 from gebiedsatlas.store.models import AreaGeometry, ImportRun
 
 _cache: dict[str, tuple[int | None, dict[str, dict[int, str]]]] = {}

@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
-from gebiedsatlas.indicators.aggregate import nearest_period
+from gebiedsatlas.periods import nearest_period
 from gebiedsatlas.store.models import Area, AreaSet, AreaSetMember, ImportRun
 
 

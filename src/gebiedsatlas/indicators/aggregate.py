@@ -99,8 +99,3 @@ def aggregate(rule: AggregationRule, members: pd.DataFrame) -> Aggregate:
     return Aggregate(value, int(row["members"]), int(row["used"]), coverage, row["reason"])
 
 
-def nearest_period(available: list[int] | set[int], period: int) -> int | None:
-    """The available period closest to ``period`` (later wins a tie): used for weights."""
-    if not available:
-        return None
-    return min(available, key=lambda p: (abs(p - period), -p))

@@ -12,9 +12,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gebiedsatlas.indicators.aggregate import aggregate_groups, nearest_period
+from gebiedsatlas.indicators.aggregate import aggregate_groups
 from gebiedsatlas.indicators.catalogue import AggregationMethod, Catalogue
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.periods import nearest_period
+from gebiedsatlas.status import Status
 
 OBSERVATION_COLUMNS = [
     "area_code", "indicator_id", "period", "value", "status", "source_id", "boundary_year", "method",

@@ -29,10 +29,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.areas import crosswalk as cw
-from gebiedsatlas.indicators.aggregate import aggregate_groups, nearest_period
+from gebiedsatlas.indicators import convert
+from gebiedsatlas.indicators.aggregate import aggregate_groups
 from gebiedsatlas.indicators.catalogue import Catalogue, load_catalogue
 from gebiedsatlas.indicators.values import observations
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.periods import nearest_period
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.models import Observation
 
 HARMONISED_COLUMNS = ["area_code", "indicator_id", "period", "value", "status", "source_id", "boundary_year",
@@ -127,7 +129,7 @@ def harmonised_values(session: Session, codes: Sequence[str], indicator_ids: Seq
             continue
         source = observations(session, sorted(set(changed["from_code"])), needed, None)
         source = source[source["boundary_year"] == from_year]
-        converted = _without(cw.convert_values(source, changed, backward, catalogue, indicator_ids, period_list),
+        converted = _without(convert.convert_values(source, changed, backward, catalogue, indicator_ids, period_list),
                              done)
         if converted.empty:
             continue
@@ -182,14 +184,14 @@ def harmonised_group_values(session: Session, code: str, members: Sequence[str],
             continue
         frame = pd.DataFrame({"area_code": np.repeat(members, len(wanted)),
                               "group": np.tile(wanted, len(members))})
-        frame["value"] = cw.lookup_values(table, indicator_id, frame["area_code"].to_numpy(dtype=object),
+        frame["value"] = convert.lookup_values(table, indicator_id, frame["area_code"].to_numpy(dtype=object),
                                     frame["group"].to_numpy())
         for role in ("weight", "numerator", "denominator"):
             input_id = getattr(rule, role)
             if input_id:
                 nearest = {p: nearest_period(periods_of.get(input_id, []), p) for p in wanted}
                 at = frame["group"].map(nearest).fillna(-1).astype(int).to_numpy()
-                frame[role] = cw.lookup_values(table, input_id, frame["area_code"].to_numpy(dtype=object), at)
+                frame[role] = convert.lookup_values(table, input_id, frame["area_code"].to_numpy(dtype=object), at)
         result = aggregate_groups(rule, frame)
         for row in result.itertuples(index=False):
             period = int(row.group)

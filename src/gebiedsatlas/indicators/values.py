@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.index import AreaIndex, area_index
-from gebiedsatlas.indicators.aggregate import aggregate, nearest_period
+from gebiedsatlas.indicators.aggregate import aggregate
 from gebiedsatlas.indicators.catalogue import Catalogue, load_catalogue
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.periods import nearest_period
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.models import Observation
 
 VALUE_COLUMNS = [

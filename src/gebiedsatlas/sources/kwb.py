@@ -14,7 +14,8 @@ from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import Catalogue
 from gebiedsatlas.sources.records import AreaRecord, ObservationRecord, SourceBatch
 from gebiedsatlas.sources.tables import read_rows, require_code
-from gebiedsatlas.sources.values import Status, parse_value
+from gebiedsatlas.sources.values import parse_value
+from gebiedsatlas.status import Status
 
 # tmap gives CBS's "mate van stedelijkheid" in English words; CBS's classes are 1..5.
 URBANITY_CLASSES = {

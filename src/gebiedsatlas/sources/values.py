@@ -3,34 +3,9 @@
 from __future__ import annotations
 
 import math
-from enum import StrEnum
 
 from gebiedsatlas.errors import InputError
-
-
-class Status(StrEnum):
-    """Why a value is (or is not) a number. Only observed and derived values carry a number."""
-
-    OBSERVED = "observed"
-    SUPPRESSED = "suppressed"  # secret / not published by the source (., x, -99999999)
-    MISSING = "missing"  # empty in the source
-    DERIVED = "derived"  # computed by Gebiedsatlas from other values
-    CONVERTED = "converted"  # moved to the boundaries of another year (areas/crosswalk.py)
-
-    @property
-    def label(self) -> str:
-        return {
-            "observed": "waargenomen",
-            "suppressed": "geheim (niet gepubliceerd)",
-            "missing": "geen gegevens",
-            "derived": "afgeleid",
-            "converted": "omgerekend",
-        }[self.value]
-
-    @property
-    def has_value(self) -> bool:
-        return self in (Status.OBSERVED, Status.DERIVED, Status.CONVERTED)
-
+from gebiedsatlas.status import Status
 
 # CBS marks secret, unknown or not applicable values with these; they are never zero.
 SUPPRESSED_MARKERS = frozenset({".", "x", "X", "-99999999", "-99999999.0", "-99999997", "?"})

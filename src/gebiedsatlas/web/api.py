@@ -23,7 +23,7 @@ from gebiedsatlas.indicators.values import (
     available_periods,
     latest_period,
 )
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.models import ImportRun, Source
 from gebiedsatlas.web.cache import cached_response
 from gebiedsatlas.web.deps import get_session

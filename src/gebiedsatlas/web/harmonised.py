@@ -16,7 +16,7 @@ from fastapi import APIRouter, HTTPException, Query
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.harmonise import harmonised_values
 from gebiedsatlas.indicators.values import VALUE_COLUMNS
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 from gebiedsatlas.web.api import (
     FormatQuery,
     SessionDep,

@@ -24,7 +24,7 @@ from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.indicators.values import area_set_values, area_values, available_periods, latest_period
-from gebiedsatlas.sources.values import Status
+from gebiedsatlas.status import Status
 from gebiedsatlas.store.models import Source
 from gebiedsatlas.web.cache import cached_response
 from gebiedsatlas.web.deps import get_session

@@ -52,7 +52,8 @@ from gebiedsatlas.sources.fetch.odata import (
     stable_key,
 )
 from gebiedsatlas.sources.records import ObservationRecord, SourceBatch
-from gebiedsatlas.sources.values import Status, parse_value
+from gebiedsatlas.sources.values import parse_value
+from gebiedsatlas.status import Status
 
 SOURCE = "Politie open data (via CBS)"
 SOURCE_ID = "politie-misdrijven"
