@@ -680,3 +680,15 @@ def _children(session: Session, index: AreaIndex, code: str) -> list[ChildArea]:
     for row in frame.sort_values("period").itertuples(index=False):
         latest[row.area_code] = _to_value(row)
     return [ChildArea(index.areas[c], latest.get(c)) for c in codes]
+
+
+def profile_references(session: Session, code: str, *, with_peers: bool) -> list | None:
+    """References for the area profile: ``None`` (the defaults) unless similar areas are asked for
+    too (wijken and buurten only): then gemeente, New Towns, Nederland and the area's structural peers."""
+    from gebiedsatlas.analysis.reference import peers_profile_reference
+
+    index = area_index(session)
+    area = index.areas.get(code)
+    if not with_peers or area is None or area.level not in (Level.WIJK, Level.BUURT):
+        return None
+    return [*default_references(index, code), peers_profile_reference(session, code)]

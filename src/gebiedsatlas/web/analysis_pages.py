@@ -307,16 +307,6 @@ def method_page(request: Request):
 
 
 
-def area_section_context(session: Session, code: str) -> dict:
-    """Context for ``analysis_area_section.html`` on the area profile.
-
-    Cheap on purpose: the section loads its content from ``/gebied/{code}/kwetsbaarheid`` after the
-    page has rendered (the typology and the scores take seconds the first time after an import).
-    """
-    area = area_index(session).areas.get(code)
-    return {"analysis_code": code, "analysis_level": area.level.value if area else None}
-
-
 def area_analysis_context(session: Session, code: str) -> dict:
     """The area's type, its kwetsbaarheidsscore (rank, coverage, explanation) and similar areas."""
     from gebiedsatlas.analysis.peers import find_peers
@@ -354,20 +344,3 @@ def area_analysis_page(request: Request, session: SessionDep, code: str, fragmen
                                           status_code=404)
     name = "analysis_area_body.html" if fragment else "analysis_area_page.html"
     return _render(request, name, context)
-
-
-PEERS_CHOICE = "vergelijkbaar"
-
-
-def profile_references(session: Session, code: str, vergelijk: str | None) -> list | None:
-    """References for the area profile: ``None`` (the defaults) unless the user asked to compare
-    with similar areas too (``?vergelijk=vergelijkbaar``): then gemeente, New Towns, Nederland and
-    the area's structural peers."""
-    from gebiedsatlas.analysis.profile import default_references
-    from gebiedsatlas.analysis.reference import peers_profile_reference
-
-    index = area_index(session)
-    area = index.areas.get(code)
-    if vergelijk != PEERS_CHOICE or area is None or area.level not in (Level.WIJK, Level.BUURT):
-        return None
-    return [*default_references(index, code), peers_profile_reference(session, code)]

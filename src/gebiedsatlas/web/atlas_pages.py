@@ -24,13 +24,13 @@ from gebiedsatlas.analysis.compare import (
     compare_areas,
 )
 from gebiedsatlas.analysis.distribution import DistributionError, indicator_distribution, periods_by_indicator
-from gebiedsatlas.analysis.profile import PROFILE_COLUMNS, AreaProfile, build_profile, siblings_of
+from gebiedsatlas.analysis.profile import PROFILE_COLUMNS, AreaProfile, build_profile, profile_references, siblings_of
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.geometry import geometry_years
 from gebiedsatlas.areas.index import AreaIndex, area_index
 from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.web import analysis_pages, atlas_charts
+from gebiedsatlas.web import atlas_charts
 from gebiedsatlas.web.agreements_access import area_section_context as agreed_section_context
 from gebiedsatlas.web.auth import current_principal
 from gebiedsatlas.web.deps import get_session
@@ -97,12 +97,16 @@ def _map_query(profile: AreaProfile) -> str | None:
     return f"level={area.level.value}&parent={area.parent_code}&period={area.last_year}"
 
 
+# ``?vergelijk=vergelijkbaar`` on a profile adds the area's structural peers as a reference.
+PEERS_CHOICE = "vergelijkbaar"
+
+
 @router.get("/gebied/{code}", response_class=HTMLResponse, include_in_schema=False)
 def profile_page(request: Request, session: SessionDep, code: str, vergelijk: str | None = None):
     """The gebiedsprofiel of any area (``?vergelijk=vergelijkbaar`` adds its similar areas)."""
     try:
-        profile = build_profile(session, code.strip().upper(), references=analysis_pages.profile_references(
-            session, code.strip().upper(), vergelijk))
+        profile = build_profile(session, code.strip().upper(), references=profile_references(
+            session, code.strip().upper(), with_peers=vergelijk == PEERS_CHOICE))
     except KeyError:
         return _message(request, "Gebied niet gevonden",
                         f"Er is geen gebied met de code {code!r}. Zoek een gemeente, wijk of buurt op de "
@@ -132,7 +136,9 @@ def profile_page(request: Request, session: SessionDep, code: str, vergelijk: st
         "latest_year": max((a.last_year for a in siblings), default=area.last_year),
         # "wat is hier afgesproken": only the agreements this person may see
         **agreed_section_context(session, area.code, current_principal(request)),
-        **analysis_pages.area_section_context(session, area.code),  # type en kwetsbaarheid (issue 4)
+        # Type and kwetsbaarheid: the section loads its content from /gebied/{code}/kwetsbaarheid after the
+        # page has rendered (the typology and the scores take seconds the first time after an import).
+        "analysis_code": area.code, "analysis_level": area.level.value,
     })
 
 
