@@ -9,18 +9,25 @@ are left out: their write paths are being rewritten for accounts and roles.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import quote
 
 import pytest
 from fastapi.routing import APIRoute
 
-EXCLUDED_PREFIXES = ("/afspraken", "/api/agreements", "/api/commitments", "/api/parties")
+EXCLUDED_PREFIXES = ()
+# Pages behind a login (or that start one), and the prestatieafspraken (the shared store has none, or
+# only drafts this anonymous client may not see): swept for server errors like every route, but their
+# valid request is a redirect, 401 or 404 here (tests/test_accounts.py and the agreements tests log in).
+NOT_PUBLIC_PREFIXES = ("/beheer", "/account", "/inloggen", "/wachtwoord-instellen", "/afspraken",
+                       "/api/agreements", "/api/commitments")
 HOSTILE = [2**64, 2**63, 99999999999, -1, 0, 10**20, "abc", "", "x" * 5000, "../..", "\x00", "%00", "nan", "inf"]
 # Values for required parameters (and a few optional ones that take a route past its first check),
 # so that each hostile value is tried on a request that is otherwise valid.
 GOOD = {"code": "GM0034", "set_id": "nta", "indicator_id": "inwoners", "indicators": "inwoners",
         "indicator": "inwoners", "area": "WK003401", "areas": "GM0034,GM0356", "boundary_year": "2024",
-        "layer": "vulnerability", "level": "gemeente"}
+        "layer": "vulnerability", "level": "gemeente", "agreement_id": 1, "commitment_id": 1, "party_id": 1,
+        "organisation_id": 1}
 CONTEXT = {  # route -> optional parameters for the valid base request
     "/api/values": {"areas": "GM0034"},
     "/api/harmonised": {"areas": "GM0034"},
@@ -61,8 +68,8 @@ def _swept_routes(app) -> list[tuple[str, list[str], list[str], list[str]]]:
 
 
 def _url(path: str, values: dict[str, object]) -> str:
-    for name, value in values.items():
-        path = path.replace("{" + name + "}", quote(str(value), safe=""))
+    for name, value in values.items():  # also "{name:int}", Starlette's convertor syntax
+        path = re.sub(r"\{" + name + r"(:\w+)?\}", lambda _m, v=value: quote(str(v), safe=""), path)
     return path
 
 
@@ -70,7 +77,7 @@ def test_route_table_is_found(client):
     paths = {path for path, *_ in _swept_routes(client.app)}
     assert {"/api/areas/{code}", "/api/analysis/vulnerability", "/gebied/{code}", "/kaart",
             "/indicator/{indicator_id}"} <= paths
-    assert not any(p.startswith(EXCLUDED_PREFIXES) for p in paths)
+    assert {"/afspraken/{agreement_id:int}", "/api/agreements/{agreement_id}", "/beheer/logboek"} <= paths
 
 
 def test_no_server_error_on_hostile_parameters(client):
@@ -96,7 +103,8 @@ def test_no_server_error_on_hostile_parameters(client):
             except Exception as exc:  # the TestClient re-raises what the server did not handle
                 failures.append(f"{url} {name}={str(value)[:20]!r}: {type(exc).__name__}: {str(exc)[:120]}")
                 continue
-            if name == "(geldig)" and status != 200:  # else the sweep would not reach the code behind it
+            if name == "(geldig)" and status != 200 and not path.startswith(NOT_PUBLIC_PREFIXES):
+                # else the sweep would not reach the code behind it
                 failures.append(f"{url} {query}: the valid request answers HTTP {status}")
             elif status >= 500:
                 failures.append(f"{url} {name}={str(value)[:20]!r}: HTTP {status}")

@@ -25,7 +25,10 @@ T = TypeVar("T")
 
 
 def get_or_404(session: Session, model: type[T], key: object, detail: str) -> T:
-    """The row of ``model`` with primary key ``key``, or a 404 saying ``detail``."""
+    """The row of ``model`` with primary key ``key``, or a 404 saying ``detail``. An integer key the
+    database cannot hold (above 2^63, or below 1) is simply not found."""
+    if isinstance(key, int) and not 1 <= key <= 2**63 - 1:
+        raise HTTPException(404, detail)
     row = session.get(model, key)
     if row is None:
         raise HTTPException(404, detail)
