@@ -4,6 +4,12 @@ Every entry point takes raw values (form strings, JSON or Excel cells), parses a
 into Dutch messages per field (``ValidationFailed.errors``), and records each change with the acting
 user and organisation (``history``). Callers run these inside one session transaction
 (``store.db.session_scope``): a failure leaves nothing half-written.
+
+Concurrent writers: a new commitment number and a new realisation version are computed while holding
+the parent row (``_lock_row``: ``SELECT … FOR UPDATE`` on PostgreSQL, the database's write lock on
+SQLite), so parallel requests wait for each other instead of colliding; the unique constraints are the
+last line. Edits are optimistic: a form carries the ``lock_version`` it was loaded with, and saving on
+an older one raises ``EditConflict`` with the differences per field.
 """
 
 from __future__ import annotations
@@ -15,7 +21,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.accounts.services import organisation_for_party
@@ -34,7 +42,7 @@ from gebiedsatlas.agreements.vocab import (
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.store.accounts import AgreementApproval
+from gebiedsatlas.store.accounts import AgreementApproval, AuditEvent
 from gebiedsatlas.store.agreements import (
     Agreement,
     AgreementParty,
@@ -58,6 +66,31 @@ class ValidationFailed(ValueError):
 
 class NotAllowed(ValueError):
     """A change the rules do not allow (e.g. a status transition); the message is Dutch."""
+
+
+@dataclass(frozen=True)
+class ConflictField:
+    """One field of an edit conflict: what the person tried to save and what is stored now."""
+
+    field: str
+    label: str
+    mine: str
+    stored: str
+
+
+class EditConflict(ValueError):
+    """Someone else saved this object after the form was loaded (its ``lock_version`` moved on).
+
+    ``fields``: the fields where the form differs from what is stored now; ``stored_version``: the
+    version to save on if the person re-applies their input; ``saved_by``: who saved last, and when."""
+
+    def __init__(self, stored_version: int, fields: list[ConflictField], saved_by: str | None = None) -> None:
+        self.stored_version = stored_version
+        self.fields = fields
+        self.saved_by = saved_by
+        super().__init__("Iemand anders heeft dit intussen opgeslagen; uw wijzigingen zijn nog niet opgeslagen.")
+
+
 
 
 # ---------------------------------------------------------------- parsing raw values
@@ -182,6 +215,17 @@ def parse_year_targets(raw: Mapping, key: str, errors: dict) -> dict[int, float]
             return {}
         out[year] = planned
     return dict(sorted(out.items()))
+
+
+def parse_lock_version(raw: Mapping) -> int:
+    """The ``lock_version`` an edit form was loaded with (a hidden field)."""
+    errors: dict[str, str] = {}
+    version = parse_int(raw, "lock_version", errors, required=True, label="het versienummer van het formulier",
+                        lo=1, hi=2**31 - 1)
+    if errors:
+        raise ValidationFailed({"lock_version": "Het formulier mist zijn versienummer: laad de pagina opnieuw en "
+                                                "vul uw wijziging opnieuw in."})
+    return version
 
 
 # ---------------------------------------------------------------- inputs
@@ -390,6 +434,141 @@ def parse_realisation(session: Session, commitment: Commitment, raw: Mapping) ->
                             reported_by_party_id=ids[0] if ids else None)
 
 
+# ---------------------------------------------------------------- concurrent writers
+
+def _fresh(session: Session, obj: Any) -> None:
+    """Forget what this session read of ``obj`` and the related objects it loaded, so the next access
+    reads the stored state (after ``_lock_row`` or ``_claim``: as no one else can change it now)."""
+    state = sa_inspect(obj)
+    for relationship in state.mapper.relationships:
+        loaded = state.dict.get(relationship.key)
+        for child in loaded if isinstance(loaded, list) else [loaded]:
+            if child is not None and child in session:
+                session.expire(child)
+    session.expire(obj)
+
+
+def _lock_row(session: Session, obj: Agreement | Commitment) -> None:
+    """Hold ``obj``'s row until the transaction ends; a parallel request for the same row waits here.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a write (a no-op update) takes the database's write
+    lock, and a waiting writer waits up to the busy timeout of ``store.db``."""
+    session.flush()
+    table = type(obj).__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(table.c.id).where(table.c.id == obj.id).with_for_update())
+    else:
+        session.execute(update(table).where(table.c.id == obj.id).values(lock_version=table.c.lock_version))
+    _fresh(session, obj)
+
+
+def _claim(session: Session, obj: Agreement | Commitment, expected: int | None, differences) -> None:
+    """Start an edit of ``obj``: its ``lock_version`` goes up by one, if it still is ``expected``.
+
+    Otherwise someone saved in between: ``EditConflict`` with ``differences()`` (computed on the stored
+    state). If the form and the stored state do not differ, nothing would be lost and the edit goes on.
+    ``expected=None`` (the Excel import): no check, but the version still goes up, so open forms notice."""
+    session.flush()
+    table = type(obj).__table__
+    bump = update(table).where(table.c.id == obj.id).values(lock_version=table.c.lock_version + 1)
+    claimed = session.execute(bump if expected is None else bump.where(table.c.lock_version == expected)).rowcount
+    _fresh(session, obj)
+    if claimed:
+        return
+    fields = differences()
+    if fields:
+        raise EditConflict(obj.lock_version, fields, _last_saved(session, obj))
+    session.execute(bump)
+    _fresh(session, obj)
+
+
+def _last_saved(session: Session, obj: Agreement | Commitment) -> str | None:
+    """Who saved ``obj`` last and when, from the audit log: 'naam (organisatie), 14-12-2026 10:03'."""
+    kinds = ("afspraken",) if isinstance(obj, Agreement) else ("afspraak", "jaarschijf")
+    event = session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type.in_(kinds), AuditEvent.object_id == str(obj.id), AuditEvent.result == "allowed")
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if event is None:
+        return None
+    who = f"{event.actor} ({event.organisation})" if event.organisation else event.actor
+    return f"{who}, {event.at:%d-%m-%Y %H:%M}"
+
+
+def _shown(session: Session, field: str, value: Any) -> str:
+    """A value as the conflict page shows it."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "(leeg)"
+    if field == "party_ids":
+        return "; ".join((p.name if (p := session.get(Party, i)) else str(i)) for i in sorted(value))
+    if field == "theme":
+        return THEMES.get(value, value)
+    if field == "scope_kind":
+        return SCOPE_KINDS.get(value, value)
+    if field == "target_kind":
+        return TARGET_KINDS.get(value, value)
+    if field == "documents":
+        return "\n".join(f"{d.get('title', '')} | {d.get('href', '')}" for d in value)
+    if field == "year_targets":
+        return "; ".join(f"{y}: {a:g}" for y, a in sorted(value.items()))
+    if isinstance(value, date):
+        return f"{value:%d-%m-%Y}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+AGREEMENT_LABELS = {"title": "Titel", "gemeente_code": "Gemeente", "period_start": "Eerste jaar van de looptijd",
+                    "period_end": "Laatste jaar van de looptijd", "party_ids": "Partijen",
+                    "bod_date": "Datum van het bod", "signed_on": "Datum van ondertekening",
+                    "description": "Omschrijving", "documents": "Documenten"}
+COMMITMENT_LABELS = {"text": "Wat wordt afgesproken", "theme": "Thema", "party_ids": "Verantwoordelijke partij(en)",
+                     "scope_kind": "Gebied", "scope_codes": "Wijk-, buurtcodes of gebiedsset",
+                     "target_kind": "Soort doel", "output_unit": "Eenheid", "indicator_id": "Indicator",
+                     "baseline_value": "Beginwaarde", "baseline_year": "Jaar van de nulmeting",
+                     "target_value": "Streefwaarde", "target_year": "Streefjaar", "year_targets": "Jaarschijven"}
+
+
+def _differences(session: Session, labels: dict[str, str], mine: dict, stored: dict) -> list[ConflictField]:
+    return [ConflictField(f, labels[f], _shown(session, f, mine[f]), _shown(session, f, stored[f]))
+            for f in labels if f in mine and history.as_text(mine[f]) != history.as_text(stored[f])]
+
+
+def agreement_differences(session: Session, agreement: Agreement, data: AgreementInput) -> list[ConflictField]:
+    """Per field: what the form says and what is stored now, where they differ."""
+    mine = {"title": data.title, "gemeente_code": data.gemeente_code, "period_start": data.period_start,
+            "period_end": data.period_end, "party_ids": sorted(data.party_ids), "bod_date": data.bod_date,
+            "signed_on": data.signed_on, "description": data.description, "documents": data.documents}
+    stored = {k: getattr(agreement, k) for k in mine if k != "party_ids"}
+    stored["party_ids"] = sorted(ap.party_id for ap in agreement.parties)
+    return _differences(session, AGREEMENT_LABELS, mine, stored)
+
+
+def commitment_differences(session: Session, commitment: Commitment, data: CommitmentInput) -> list[ConflictField]:
+    mine = _commitment_values(data) | {"party_ids": sorted(data.party_ids)}
+    stored = {k: getattr(commitment, k) for k in _commitment_values(data)}
+    stored["party_ids"] = sorted(cp.party_id for cp in commitment.parties)
+    if data.target_kind == "output" and data.year_targets:
+        stored_targets = {t.year: t.planned for t in commitment.year_targets}
+        # Only the years the form sets (update_commitment keeps the others).
+        mine["year_targets"] = data.year_targets
+        stored["year_targets"] = {y: stored_targets[y] for y in data.year_targets if y in stored_targets}
+    return _differences(session, COMMITMENT_LABELS, mine, stored)
+
+
+def year_target_differences(commitment: Commitment, targets: dict[int, float]) -> list[ConflictField]:
+    """The jaarschijven table: per year of the period, the form's amount and the stored one."""
+    stored = {t.year: t.planned for t in commitment.year_targets}
+    out = []
+    for year in sorted(set(stored) | set(targets)):
+        mine, now = targets.get(year), stored.get(year)
+        if mine != now:
+            out.append(ConflictField(f"jaar_{year}", f"Gepland in {year}", "(leeg)" if mine is None else f"{mine:g}",
+                                     "(leeg)" if now is None else f"{now:g}"))
+    return out
+
+
 # ---------------------------------------------------------------- changes
 
 def create_party(session: Session, name: str, kind: str, actor: Actor, *, gemeente_code: str | None = None,
@@ -438,8 +617,12 @@ def ensure_unlocked(agreement: Agreement) -> None:
                          "vergrendeld. Start een wijziging; die tekenen alle partijen opnieuw.")
 
 
-def update_agreement(session: Session, agreement: Agreement, data: AgreementInput, actor: Actor) -> int:
-    """Apply edited fields (not the status: see ``change_status``); returns the number of changes."""
+def update_agreement(session: Session, agreement: Agreement, data: AgreementInput, actor: Actor, *,
+                     expected_version: int | None = None) -> int:
+    """Apply edited fields (not the status: see ``change_status``); returns the number of changes.
+
+    ``expected_version``: the ``lock_version`` the form was loaded with (``EditConflict`` if it moved on)."""
+    _claim(session, agreement, expected_version, lambda: agreement_differences(session, agreement, data))
     ensure_unlocked(agreement)
     if data.is_demo != agreement.is_demo:
         raise NotAllowed("Een fictief voorbeeld kan geen echte afspraak worden (en omgekeerd).")
@@ -479,6 +662,7 @@ def check_transition(agreement: Agreement, new_status: str) -> None:
 # Statuses that need the approval of every party; the others (back to concept, starting a wijziging)
 # may be done by any one party.
 NEEDS_EVERY_PARTY = ("bod", "getekend", "afgerond")
+ALREADY_APPROVED = "Uw organisatie gaf hiervoor al akkoord; de andere partijen zijn nu aan zet."
 
 
 def approvals(session: Session, agreement: Agreement, target_status: str | None = None,
@@ -507,6 +691,9 @@ def approve_status(session: Session, agreement: Agreement, new_status: str, part
     When the last needed approval arrives the status changes; returns whether it did. An approval
     counts only for the current round (``status_seq``); the rows stay as the record of who signed.
     """
+    # One approval at a time per agreement: the last party's approval sees all the others and moves
+    # the status; a second click of the same party finds the first.
+    _lock_row(session, agreement)
     check_transition(agreement, new_status)
     if party_id not in {ap.party_id for ap in agreement.parties}:
         raise NotAllowed("Alleen een partij van deze afspraken kan akkoord geven of tekenen.")
@@ -514,11 +701,16 @@ def approve_status(session: Session, agreement: Agreement, new_status: str, part
         _check_signable(agreement, signed_on)
     existing = {a.party_id for a in approvals(session, agreement, new_status)}
     if party_id in existing:
-        raise NotAllowed("Uw organisatie gaf hiervoor al akkoord; de andere partijen zijn nu aan zet.")
+        raise NotAllowed(ALREADY_APPROVED)
     at = history.now()
-    session.add(AgreementApproval(agreement_id=agreement.id, version=agreement.version,
-                                  status_seq=agreement.status_seq, target_status=new_status, party_id=party_id,
-                                  user_id=actor.user_id, user_name=actor.user, approved_at=at))
+    try:
+        with session.begin_nested():  # the unique constraint is the last line
+            session.add(AgreementApproval(agreement_id=agreement.id, version=agreement.version,
+                                          status_seq=agreement.status_seq, target_status=new_status,
+                                          party_id=party_id, user_id=actor.user_id, user_name=actor.user,
+                                          approved_at=at))
+    except IntegrityError:
+        raise NotAllowed(ALREADY_APPROVED) from None
     party = session.get(Party, party_id)
     history.record(session, actor, agreement_id=agreement.id, entity="afspraken", entity_id=agreement.id,
                    action="akkoord", field=f"status → {new_status}", new=party.name if party else party_id, at=at)
@@ -586,9 +778,12 @@ def _commitment_values(data: CommitmentInput) -> dict:
 
 
 def add_commitment(session: Session, agreement: Agreement, data: CommitmentInput, actor: Actor) -> Commitment:
+    """Add a commitment with the next number of the agreement (numbered one at a time: ``_lock_row``)."""
+    _lock_row(session, agreement)
     ensure_unlocked(agreement)
     at = history.now()
-    number = 1 + max((c.number for c in agreement.commitments), default=0)
+    number = 1 + (session.scalar(select(func.max(Commitment.number)).where(
+        Commitment.agreement_id == agreement.id)) or 0)
     commitment = Commitment(agreement=agreement, number=number, created_at=at, updated_at=at,
                             **_commitment_values(data))
     commitment.parties = [CommitmentParty(party_id=p) for p in data.party_ids]
@@ -597,12 +792,15 @@ def add_commitment(session: Session, agreement: Agreement, data: CommitmentInput
     history.record(session, actor, agreement_id=agreement.id, entity="afspraak", entity_id=commitment.id,
                    action="aangemaakt", new=data.text, at=at)
     if data.year_targets:
-        set_year_targets(session, commitment, data.year_targets, actor)
+        _apply_year_targets(session, commitment, data.year_targets, actor)
     agreement.updated_at = at
     return commitment
 
 
-def update_commitment(session: Session, commitment: Commitment, data: CommitmentInput, actor: Actor) -> int:
+def update_commitment(session: Session, commitment: Commitment, data: CommitmentInput, actor: Actor, *,
+                      expected_version: int | None = None) -> int:
+    """Apply the edit form (``expected_version``: the ``lock_version`` it was loaded with)."""
+    _claim(session, commitment, expected_version, lambda: commitment_differences(session, commitment, data))
     ensure_unlocked(commitment.agreement)
     agreement_id = commitment.agreement_id
     changed = history.record_diff(session, actor, commitment, _commitment_values(data),
@@ -616,15 +814,25 @@ def update_commitment(session: Session, commitment: Commitment, data: Commitment
                        new=sorted(data.party_ids))
         changed += 1
     if data.target_kind == "output" and data.year_targets:
-        changed += set_year_targets(session, commitment, data.year_targets, actor)
+        changed += _apply_year_targets(session, commitment, data.year_targets, actor)
     if changed:
         commitment.updated_at = history.now()
     return changed
 
 
 def set_year_targets(session: Session, commitment: Commitment, targets: dict[int, float], actor: Actor, *,
-                     replace: bool = False) -> int:
-    """Set planned amounts per year (jaarschijven); with ``replace`` years not given are removed."""
+                     replace: bool = False, expected_version: int | None = None) -> int:
+    """Set planned amounts per year (jaarschijven); with ``replace`` years not given are removed.
+
+    ``expected_version``: the commitment's ``lock_version`` the jaarschijven form was loaded with."""
+    _claim(session, commitment, expected_version,
+           lambda: year_target_differences(commitment, targets if replace else
+                                           {t.year: t.planned for t in commitment.year_targets} | targets))
+    return _apply_year_targets(session, commitment, targets, actor, replace=replace)
+
+
+def _apply_year_targets(session: Session, commitment: Commitment, targets: dict[int, float], actor: Actor, *,
+                        replace: bool = False) -> int:
     ensure_unlocked(commitment.agreement)
     existing = {t.year: t for t in commitment.year_targets}
     changed = 0
@@ -653,7 +861,10 @@ def set_year_targets(session: Session, commitment: Commitment, targets: dict[int
 
 
 def report_realisation(session: Session, commitment: Commitment, data: RealisationInput, actor: Actor) -> Realisation:
-    """Add a realisation; a second report for the same year becomes a new version (never an overwrite)."""
+    """Add a realisation; a second report for the same year becomes a new version (never an overwrite).
+
+    Versions are numbered one at a time per commitment (``_lock_row``): parallel reports get 1, 2, 3, …"""
+    _lock_row(session, commitment)
     previous = session.scalar(select(func.max(Realisation.version)).where(
         Realisation.commitment_id == commitment.id, Realisation.year == data.year))
     old_value = None

@@ -159,8 +159,10 @@ def change_status(session: SessionDep, agreement_id: AgreementId, body: RawBody,
         changed = services.approve_status(session, agreement, str(body.get("status", "")), signing_party(guard),
                                           guard.actor, signed_on=signed_on)
     except services.ValidationFailed as exc:
+        session.rollback()  # ends the transaction (and its lock on the agreement) before answering
         return _invalid(exc)
-    except services.NotAllowed as exc:
+    except services.NotAllowed as exc:  # e.g. this party already agreed (also when two clicks race)
+        session.rollback()
         return JSONResponse({"errors": {"status": str(exc)}}, status_code=409)
     session.commit()
     return _full(session, agreement) | {"status_changed": changed, "approvals": _approvals(session, agreement)}
@@ -215,6 +217,7 @@ def add_commitment(session: SessionDep, agreement_id: AgreementId, body: RawBody
     except services.ValidationFailed as exc:
         return _invalid(exc)
     except services.NotAllowed as exc:
+        session.rollback()
         return JSONResponse({"errors": {"status": str(exc)}}, status_code=409)
     session.commit()
     return _commitment_json(session, commitment.id)
