@@ -3,7 +3,8 @@
 Every entry point takes raw values (form strings, JSON or Excel cells), parses and validates them
 into Dutch messages per field (``ValidationFailed.errors``), and records each change with the acting
 user and organisation (``history``). Callers run these inside one session transaction
-(``store.db.session_scope``): a failure leaves nothing half-written.
+(``store.db.session_scope``): a failure leaves nothing half-written. The limits (text lengths,
+numbers, list sizes) are those of ``agreements.schemas``, so forms, Excel and the API refuse alike.
 
 Concurrent writers: a new commitment number and a new realisation version are computed while holding
 the parent row (``_lock_row``: ``SELECT … FOR UPDATE`` on PostgreSQL, the database's write lock on
@@ -29,6 +30,25 @@ from sqlalchemy.orm import Session
 from gebiedsatlas.accounts.services import organisation_for_party
 from gebiedsatlas.agreements import history
 from gebiedsatlas.agreements.history import Actor
+from gebiedsatlas.agreements.schemas import (
+    CODE_MAX,
+    DOCUMENTS_MAX,
+    LINK_MAX,
+    NAME_MAX,
+    NUMBER_MAX,
+    PARTIES_MAX,
+    SCOPE_CODES_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    formula,
+    negative,
+    too_big,
+    too_long,
+    too_many,
+    too_small,
+)
 from gebiedsatlas.agreements.scope import scope_errors, scope_series
 from gebiedsatlas.agreements.vocab import (
     AGREEMENT_STATUSES,
@@ -52,8 +72,6 @@ from gebiedsatlas.store.agreements import (
     Realisation,
     YearTarget,
 )
-
-YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 class ValidationFailed(ValueError):
@@ -91,8 +109,6 @@ class EditConflict(ValueError):
         super().__init__("Iemand anders heeft dit intussen opgeslagen; uw wijzigingen zijn nog niet opgeslagen.")
 
 
-
-
 # ---------------------------------------------------------------- parsing raw values
 
 def _blank(value: Any) -> bool:
@@ -106,6 +122,9 @@ def parse_int(raw: Mapping, key: str, errors: dict, *, required: bool = False, l
     if _blank(value):
         if required:
             errors[key] = f"Verplicht: vul {label} in."
+        return None
+    if _is_formula(value):
+        errors[key] = formula(label, value)
         return None
     try:
         number = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
@@ -121,14 +140,36 @@ def parse_int(raw: Mapping, key: str, errors: dict, *, required: bool = False, l
     return number
 
 
-def parse_float(raw: Mapping, key: str, errors: dict, *, required: bool = False,
-                label: str = "een getal") -> float | None:
-    """Dutch (1.234,5) or plain (1234.5) notation."""
+def _is_formula(value: Any) -> bool:
+    """An Excel formula where a number is expected (a cell read without its computed value)."""
+    return isinstance(value, str) and value.strip().startswith("=")
+
+
+def parse_float(raw: Mapping, key: str, errors: dict, *, required: bool = False, label: str = "een getal",
+                lo: float = -NUMBER_MAX, hi: float = NUMBER_MAX) -> float | None:
+    """Dutch (1.234,5) or plain (1234.5) notation, between ``lo`` and ``hi`` (no 1e308)."""
     value = raw.get(key)
     if _blank(value):
         if required:
             errors[key] = f"Verplicht: vul {label} in."
         return None
+    if _is_formula(value):
+        errors[key] = formula(label, value)
+        return None
+    number = _number(value)
+    if number is None or not math.isfinite(number):
+        errors[key] = f"Verwacht {label}, gevonden {value!r}."
+        return None
+    if number > hi:
+        errors[key] = too_big(hi, number)
+        return None
+    if number < lo:
+        errors[key] = negative(number) if lo == 0 else too_small(lo, number)
+        return None
+    return number
+
+
+def _number(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     text = str(value).strip().replace(" ", "")
@@ -137,14 +178,18 @@ def parse_float(raw: Mapping, key: str, errors: dict, *, required: bool = False,
     else:
         text = text.replace(",", ".")
     try:
-        number = float(text)
+        return float(text)
     except ValueError:
-        errors[key] = f"Verwacht {label}, gevonden {value!r}."
         return None
-    if not math.isfinite(number):
-        errors[key] = f"Verwacht {label}, gevonden {value!r}."
-        return None
-    return number
+
+
+def parse_text(raw: Mapping, key: str, errors: dict, limit: int) -> str:
+    """Text without surrounding spaces, at most ``limit`` characters."""
+    value = raw.get(key)
+    text = "" if _blank(value) else str(value).strip()
+    if len(text) > limit:
+        errors[key] = too_long(limit, len(text))
+    return text
 
 
 def parse_date(raw: Mapping, key: str, errors: dict, *, required: bool = False) -> date | None:
@@ -194,8 +239,10 @@ def parse_choice(raw: Mapping, key: str, choices: Mapping[str, str], errors: dic
     return None
 
 
-def parse_year_targets(raw: Mapping, key: str, errors: dict) -> dict[int, float]:
-    """Jaarschijven as {year: amount}: a dict, or text like '2026: 100, 2027: 120'."""
+def parse_year_targets(raw: Mapping, key: str, errors: dict,
+                       period: tuple[int, int] | None = None) -> dict[int, float]:
+    """Jaarschijven as {year: amount}: a dict, or text like '2026: 100, 2027: 120'; each year within
+    ``period`` (the agreement's looptijd), each amount between 0 and the upper bound."""
     value = raw.get(key)
     if _blank(value):
         return {}
@@ -206,15 +253,43 @@ def parse_year_targets(raw: Mapping, key: str, errors: dict) -> dict[int, float]
     for year_text, amount in items:
         local: dict = {}
         year = parse_int({"y": year_text}, "y", local, required=True)
-        planned = parse_float({"a": amount}, "a", local, required=True, label="een aantal")
+        planned = parse_float({"a": amount}, "a", local, required=True, label="een aantal", lo=0)
         if local:
-            errors[key] = f"Verwacht 'jaar: aantal' per jaarschijf (bijv. 2026: 100; 2027: 120), gevonden {value!r}."
+            if "y" not in local and "a" in local and (_is_formula(amount) or _number(amount) is not None):
+                errors[key] = f"Jaarschijf {year}: {local['a']}"  # a formula, a negative or a too large amount
+            else:
+                errors[key] = (f"Verwacht 'jaar: aantal' per jaarschijf (bijv. 2026: 100; 2027: 120), "
+                               f"gevonden {value!r}.")
             return {}
-        if planned < 0:
-            errors[key] = f"Een gepland aantal kan niet negatief zijn ({year}: {planned:g})."
+        if period and not period[0] <= year <= period[1]:
+            errors[key] = f"Jaarschijf {year} ligt buiten de looptijd {period[0]}–{period[1]}."
             return {}
         out[year] = planned
     return dict(sorted(out.items()))
+
+
+def parse_year_target_fields(commitment: Commitment, raw: Mapping) -> dict[int, float]:
+    """The jaarschijven table of the commitment page: one field ``jaar_YYYY`` per year of the period;
+    an empty field removes that year's jaarschijf."""
+    errors: dict[str, str] = {}
+    agreement = commitment.agreement
+    targets: dict[int, float] = {}
+    for key in raw:
+        if not (key.startswith("jaar_") and key[5:].isdigit()):
+            continue
+        year = int(key[5:]) if len(key) <= 9 else 0
+        start, end = agreement.period_start, agreement.period_end
+        if not start <= year <= end:
+            errors[key] = f"Jaarschijf {key[5:]} ligt buiten de looptijd {start}–{end}."
+            continue
+        amount = parse_float(raw, key, errors, label="een gepland aantal", lo=0)
+        if amount is not None:
+            targets[year] = amount
+    if commitment.target_kind != "output":
+        errors["jaarschijven"] = "Jaarschijven horen bij een afspraak met een prestatie (aantallen per jaar)."
+    if errors:
+        raise ValidationFailed(errors)
+    return targets
 
 
 def parse_lock_version(raw: Mapping) -> int:
@@ -277,9 +352,12 @@ def parse_party_ids(session: Session, raw: Mapping, key: str, errors: dict) -> l
     parts = value if isinstance(value, list | tuple) else [
         p.strip() for p in re.split(r"[;|]" if not str(value).replace(",", "").strip().isdigit() else r"[,;|\s]+",
                                     str(value)) if p.strip()]
+    if len(parts) > PARTIES_MAX:
+        errors[key] = too_many(PARTIES_MAX, len(parts))
+        return []
     ids: list[int] = []
     for part in parts:
-        text = str(part).strip()
+        text = str(part).strip()[:NAME_MAX + 1]
         party = session.get(Party, int(text)) if text.isdigit() and len(text) <= 9 else session.scalar(
             select(Party).where(func.lower(Party.name) == text.lower()))
         if party is None:
@@ -290,30 +368,37 @@ def parse_party_ids(session: Session, raw: Mapping, key: str, errors: dict) -> l
     return ids
 
 
-def _documents(raw: Mapping, key: str) -> list[dict]:
+def _documents(raw: Mapping, key: str, errors: dict) -> list[dict]:
     """Documents as a list of {title, href}; text input: one per line, 'titel | link of bestandsnaam'."""
     value = raw.get(key)
     if _blank(value):
         return []
     if isinstance(value, list):
-        return [{"title": str(d.get("title", "")).strip() or str(d.get("href", "")),
+        docs = [{"title": str(d.get("title", "")).strip() or str(d.get("href", "")),
                  "href": str(d.get("href", "")).strip()} for d in value if isinstance(d, Mapping)]
-    docs = []
-    for line in str(value).splitlines():
-        if not line.strip():
-            continue
-        title, _, href = line.partition("|")
-        docs.append({"title": title.strip(), "href": (href or title).strip()})
+    else:
+        docs = []
+        for line in str(value).splitlines():
+            if not line.strip():
+                continue
+            title, _, href = line.partition("|")
+            docs.append({"title": title.strip(), "href": (href or title).strip()})
+    if len(docs) > DOCUMENTS_MAX:
+        errors[key] = too_many(DOCUMENTS_MAX, len(docs))
+    for doc in docs:
+        for part, limit in (("title", TITLE_MAX), ("href", LINK_MAX)):
+            if len(doc[part]) > limit:
+                errors[key] = f"Document {doc['title'][:40]!r}: {too_long(limit, len(doc[part]))}"
     return docs
 
 
 def parse_agreement(session: Session, raw: Mapping) -> AgreementInput:
     """Validate raw agreement fields; raises ValidationFailed with a message per field."""
     errors: dict[str, str] = {}
-    title = str(raw.get("title") or "").strip()
+    title = parse_text(raw, "title", errors, TITLE_MAX)
     if len(title) < 3:
         errors["title"] = "Verplicht: geef de afspraken een titel (minstens 3 tekens)."
-    gemeente = str(raw.get("gemeente_code") or "").strip().upper()
+    gemeente = str(raw.get("gemeente_code") or "").strip().upper()[:CODE_MAX]
     index = area_index(session)
     info = index.get(gemeente)
     if not gemeente:
@@ -342,19 +427,20 @@ def parse_agreement(session: Session, raw: Mapping) -> AgreementInput:
         errors["party_ids"] = "Kies minstens de gemeente en één andere partij."
     bod_date = parse_date(raw, "bod_date", errors)
     signed_on = parse_date(raw, "signed_on", errors)
+    description = parse_text(raw, "description", errors, TEXT_MAX)
+    documents = _documents(raw, "documents", errors)
     if errors:
         raise ValidationFailed(errors)
     return AgreementInput(title=title, gemeente_code=gemeente, period_start=start, period_end=end,
-                          party_ids=party_ids, bod_date=bod_date, signed_on=signed_on,
-                          description=str(raw.get("description") or "").strip(),
-                          documents=_documents(raw, "documents"), is_demo=is_demo)
+                          party_ids=party_ids, bod_date=bod_date, signed_on=signed_on, description=description,
+                          documents=documents, is_demo=is_demo)
 
 
 def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> CommitmentInput:
     """Validate raw commitment fields against the agreement (parties, gemeente, period)."""
     errors: dict[str, str] = {}
     catalogue = load_catalogue()
-    text = str(raw.get("text") or "").strip()
+    text = parse_text(raw, "text", errors, TEXT_MAX)
     if len(text) < 5:
         errors["text"] = "Verplicht: beschrijf de afspraak (minstens 5 tekens)."
     theme = parse_choice(raw, "theme", THEMES, errors)
@@ -364,7 +450,9 @@ def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> Co
         errors["party_ids"] = "Een verantwoordelijke partij moet een van de partijen van deze afspraken zijn."
     scope_kind = parse_choice(raw, "scope_kind", SCOPE_KINDS, errors, default="gemeente")
     scope_codes = [c.upper() if scope_kind != "gebiedsset" else c for c in parse_list(raw, "scope_codes")]
-    if scope_kind and "scope_kind" not in errors:
+    if len(scope_codes) > SCOPE_CODES_MAX:
+        errors["scope_codes"] = too_many(SCOPE_CODES_MAX, len(scope_codes))
+    elif scope_kind and "scope_kind" not in errors:
         problems = scope_errors(area_index(session), agreement.gemeente_code, scope_kind, scope_codes)
         if problems:
             errors["scope_codes"] = " ".join(problems)
@@ -374,16 +462,17 @@ def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> Co
     data = CommitmentInput(text=text, theme=theme or "overig", party_ids=party_ids, scope_kind=scope_kind or "",
                            scope_codes=scope_codes, target_kind=target_kind or "none")
     if target_kind == "output":
-        data.output_unit = str(raw.get("output_unit") or "").strip() or None
+        data.output_unit = parse_text(raw, "output_unit", errors, NAME_MAX) or None
         if not data.output_unit:
             errors["output_unit"] = ("Verplicht bij een prestatie: wat wordt geteld "
                                      "(bijv. 'sociale huurwoningen opgeleverd')?")
-        data.year_targets = parse_year_targets(raw, "year_targets", errors)
+        data.year_targets = parse_year_targets(raw, "year_targets", errors,
+                                               period=(agreement.period_start, agreement.period_end))
     elif target_kind == "outcome":
-        indicator = str(raw.get("indicator_id") or "").strip()
+        indicator = parse_text(raw, "indicator_id", errors, CODE_MAX)
         if not indicator:
             errors["indicator_id"] = "Verplicht bij een effectdoel: kies een atlasindicator."
-        elif indicator not in catalogue:
+        elif indicator not in catalogue and "indicator_id" not in errors:
             errors["indicator_id"] = f"Onbekende indicator {indicator!r}; zie de indicatorcatalogus."
         data.indicator_id = indicator or None
         data.baseline_year = parse_int(raw, "baseline_year", errors, label="een jaar van de nulmeting")
@@ -419,8 +508,10 @@ def parse_realisation(session: Session, commitment: Commitment, raw: Mapping) ->
     last = max(agreement.period_end, commitment.target_year or 0)
     if year is not None and not agreement.period_start - 1 <= year <= last:
         errors["year"] = f"Verwacht een jaar van {agreement.period_start - 1} tot en met {last}, gevonden {year}."
-    value = parse_float(raw, "value", errors, required=True, label="de gerealiseerde waarde")
-    explanation = str(raw.get("explanation") or "").strip()
+    # An output counts things (woningen, trajecten): never below zero. An outcome value may be.
+    value = parse_float(raw, "value", errors, required=True, label="de gerealiseerde waarde",
+                        lo=0 if commitment.target_kind == "output" else -NUMBER_MAX)
+    explanation = parse_text(raw, "explanation", errors, TEXT_MAX)
     ids = parse_party_ids(session, raw, "reported_by_party_id", errors)
     responsible = {cp.party_id for cp in commitment.parties}
     if ids and responsible and ids[0] not in responsible:
@@ -575,14 +666,19 @@ def create_party(session: Session, name: str, kind: str, actor: Actor, *, gemeen
                  note: str = "", is_demo: bool = False) -> Party:
     errors: dict[str, str] = {}
     name = name.strip()
-    if len(name) < 2:
+    note = note.strip()
+    if len(name) > NAME_MAX:
+        errors["name"] = too_long(NAME_MAX, len(name))
+    elif len(name) < 2:
         errors["name"] = "Verplicht: de naam van de organisatie."
     elif session.scalar(select(Party).where(func.lower(Party.name) == name.lower())):
         errors["name"] = f"Er is al een partij {name!r}."
     if kind not in PARTY_KINDS:
         errors["kind"] = f"Onbekende soort {kind!r}; kies uit {', '.join(PARTY_KINDS)}."
+    if len(note) > TEXT_MAX:
+        errors["note"] = too_long(TEXT_MAX, len(note))
     if kind == "gemeente":
-        info = area_index(session).get(gemeente_code or "")
+        info = area_index(session).get((gemeente_code or "")[:CODE_MAX])
         if info is None or info.level is not Level.GEMEENTE:
             errors["gemeente_code"] = "Kies bij een gemeente de CBS-code, bijvoorbeeld GM0356."
     if errors:

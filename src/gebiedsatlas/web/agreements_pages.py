@@ -522,20 +522,8 @@ async def save_year_targets(request: Request, session: SessionDep, commitment_id
     """The jaarschijven table on the commitment page: one number field per year of the period."""
     commitment = load_commitment(session, commitment_id)
     form = _form_dict(await request.form())
-    errors: dict[str, str] = {}
-    targets: dict[int, float] = {}
-    for key in list(form):
-        if key.startswith("jaar_") and key[5:].isdigit():
-            amount = services.parse_float(form, key, errors, label="een gepland aantal")
-            if amount is not None and amount < 0:
-                errors[key] = "Een gepland aantal kan niet negatief zijn."
-            elif amount is not None:
-                targets[int(key[5:])] = amount
-    if commitment.target_kind != "output":
-        errors["jaarschijven"] = "Jaarschijven horen bij een afspraak met een prestatie (aantallen per jaar)."
-    if errors:
-        return _commitment_with_errors(request, session, commitment, form, errors)
     try:
+        targets = services.parse_year_target_fields(commitment, form)
         services.set_year_targets(session, commitment, targets, guard.actor, replace=True,
                                   expected_version=services.parse_lock_version(form))
     except services.ValidationFailed as exc:
