@@ -3,13 +3,6 @@ bundled data, and the API, against a private PostgreSQL 15 cluster started for t
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
-from pathlib import Path
-
 import psycopg
 import pytest
 from sqlalchemy import func, select
@@ -19,45 +12,7 @@ from gebiedsatlas.store import db
 from gebiedsatlas.store.models import Observation
 
 pytestmark = pytest.mark.postgres
-PG_BIN = Path("/usr/lib/postgresql/15/bin")
-
-
-def _as_postgres(command: list[str]) -> list[str]:
-    """initdb refuses to run as root; CI runs as root."""
-    return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
-
-
-@pytest.fixture(scope="module")
-def postgres_url():
-    if not (PG_BIN / "initdb").exists():
-        pytest.fail("PostgreSQL 15 is missing: run scripts/install-system-deps.sh")
-    base = Path(tempfile.mkdtemp(prefix="gebiedsatlas-pg-"))
-    if os.geteuid() == 0:
-        shutil.chown(base, "postgres")
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    data = base / "data"
-    subprocess.run(_as_postgres([str(PG_BIN / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres"]),
-                   check=True, capture_output=True)
-    subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-w", "-l", str(base / "log"), "-o",
-                                 f"-c listen_addresses=127.0.0.1 -p {port} -k {base} -c fsync=off", "start"]),
-                   check=True, capture_output=True)
-    try:
-        with psycopg.connect(f"postgresql://postgres@127.0.0.1:{port}/postgres", autocommit=True) as conn:
-            conn.execute("CREATE DATABASE atlas")
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/atlas"
-    finally:
-        db.get_engine.cache_clear()
-        subprocess.run(_as_postgres([str(PG_BIN / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
-                       capture_output=True)
-        shutil.rmtree(base, ignore_errors=True)
-
-
-@pytest.fixture(scope="module")
-def imported(postgres_url, data_dir):
-    import_bundled(postgres_url, data_dir)
-    return postgres_url
+pytest_plugins = ("postgres_support",)  # the fixtures postgres_url and imported: a private cluster
 
 
 def _count(url: str) -> int:

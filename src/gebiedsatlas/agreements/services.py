@@ -3,7 +3,14 @@
 Every entry point takes raw values (form strings, JSON or Excel cells), parses and validates them
 into Dutch messages per field (``ValidationFailed.errors``), and records each change with the acting
 user and organisation (``history``). Callers run these inside one session transaction
-(``store.db.session_scope``): a failure leaves nothing half-written.
+(``store.db.session_scope``): a failure leaves nothing half-written. The limits (text lengths,
+numbers, list sizes) are those of ``agreements.schemas``, so forms, Excel and the API refuse alike.
+
+Concurrent writers: a new commitment number and a new realisation version are computed while holding
+the parent row (``_lock_row``: ``SELECT … FOR UPDATE`` on PostgreSQL, the database's write lock on
+SQLite), so parallel requests wait for each other instead of colliding; the unique constraints are the
+last line. Edits are optimistic: a form carries the ``lock_version`` it was loaded with, and saving on
+an older one raises ``EditConflict`` with the differences per field.
 """
 
 from __future__ import annotations
@@ -15,12 +22,33 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
+from sqlalchemy import inspect as sa_inspect
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.accounts.services import organisation_for_party
 from gebiedsatlas.agreements import history
 from gebiedsatlas.agreements.history import Actor
+from gebiedsatlas.agreements.schemas import (
+    CODE_MAX,
+    DOCUMENTS_MAX,
+    LINK_MAX,
+    NAME_MAX,
+    NUMBER_MAX,
+    PARTIES_MAX,
+    SCOPE_CODES_MAX,
+    TEXT_MAX,
+    TITLE_MAX,
+    YEAR_MAX,
+    YEAR_MIN,
+    formula,
+    negative,
+    too_big,
+    too_long,
+    too_many,
+    too_small,
+)
 from gebiedsatlas.agreements.scope import scope_errors, scope_series
 from gebiedsatlas.agreements.vocab import (
     AGREEMENT_STATUSES,
@@ -34,7 +62,7 @@ from gebiedsatlas.agreements.vocab import (
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.store.accounts import AgreementApproval
+from gebiedsatlas.store.accounts import AgreementApproval, AuditEvent
 from gebiedsatlas.store.agreements import (
     Agreement,
     AgreementParty,
@@ -44,8 +72,6 @@ from gebiedsatlas.store.agreements import (
     Realisation,
     YearTarget,
 )
-
-YEAR_MIN, YEAR_MAX = 2000, 2100
 
 
 class ValidationFailed(ValueError):
@@ -58,6 +84,29 @@ class ValidationFailed(ValueError):
 
 class NotAllowed(ValueError):
     """A change the rules do not allow (e.g. a status transition); the message is Dutch."""
+
+
+@dataclass(frozen=True)
+class ConflictField:
+    """One field of an edit conflict: what the person tried to save and what is stored now."""
+
+    field: str
+    label: str
+    mine: str
+    stored: str
+
+
+class EditConflict(ValueError):
+    """Someone else saved this object after the form was loaded (its ``lock_version`` moved on).
+
+    ``fields``: the fields where the form differs from what is stored now; ``stored_version``: the
+    version to save on if the person re-applies their input; ``saved_by``: who saved last, and when."""
+
+    def __init__(self, stored_version: int, fields: list[ConflictField], saved_by: str | None = None) -> None:
+        self.stored_version = stored_version
+        self.fields = fields
+        self.saved_by = saved_by
+        super().__init__("Iemand anders heeft dit intussen opgeslagen; uw wijzigingen zijn nog niet opgeslagen.")
 
 
 # ---------------------------------------------------------------- parsing raw values
@@ -74,6 +123,9 @@ def parse_int(raw: Mapping, key: str, errors: dict, *, required: bool = False, l
         if required:
             errors[key] = f"Verplicht: vul {label} in."
         return None
+    if _is_formula(value):
+        errors[key] = formula(label, value)
+        return None
     try:
         number = float(str(value).strip().replace(",", ".")) if isinstance(value, str) else float(value)
         if not number.is_integer():
@@ -88,14 +140,36 @@ def parse_int(raw: Mapping, key: str, errors: dict, *, required: bool = False, l
     return number
 
 
-def parse_float(raw: Mapping, key: str, errors: dict, *, required: bool = False,
-                label: str = "een getal") -> float | None:
-    """Dutch (1.234,5) or plain (1234.5) notation."""
+def _is_formula(value: Any) -> bool:
+    """An Excel formula where a number is expected (a cell read without its computed value)."""
+    return isinstance(value, str) and value.strip().startswith("=")
+
+
+def parse_float(raw: Mapping, key: str, errors: dict, *, required: bool = False, label: str = "een getal",
+                lo: float = -NUMBER_MAX, hi: float = NUMBER_MAX) -> float | None:
+    """Dutch (1.234,5) or plain (1234.5) notation, between ``lo`` and ``hi`` (no 1e308)."""
     value = raw.get(key)
     if _blank(value):
         if required:
             errors[key] = f"Verplicht: vul {label} in."
         return None
+    if _is_formula(value):
+        errors[key] = formula(label, value)
+        return None
+    number = _number(value)
+    if number is None or not math.isfinite(number):
+        errors[key] = f"Verwacht {label}, gevonden {value!r}."
+        return None
+    if number > hi:
+        errors[key] = too_big(hi, number)
+        return None
+    if number < lo:
+        errors[key] = negative(number) if lo == 0 else too_small(lo, number)
+        return None
+    return number
+
+
+def _number(value: Any) -> float | None:
     if isinstance(value, int | float) and not isinstance(value, bool):
         return float(value)
     text = str(value).strip().replace(" ", "")
@@ -104,14 +178,18 @@ def parse_float(raw: Mapping, key: str, errors: dict, *, required: bool = False,
     else:
         text = text.replace(",", ".")
     try:
-        number = float(text)
+        return float(text)
     except ValueError:
-        errors[key] = f"Verwacht {label}, gevonden {value!r}."
         return None
-    if not math.isfinite(number):
-        errors[key] = f"Verwacht {label}, gevonden {value!r}."
-        return None
-    return number
+
+
+def parse_text(raw: Mapping, key: str, errors: dict, limit: int) -> str:
+    """Text without surrounding spaces, at most ``limit`` characters."""
+    value = raw.get(key)
+    text = "" if _blank(value) else str(value).strip()
+    if len(text) > limit:
+        errors[key] = too_long(limit, len(text))
+    return text
 
 
 def parse_date(raw: Mapping, key: str, errors: dict, *, required: bool = False) -> date | None:
@@ -161,8 +239,10 @@ def parse_choice(raw: Mapping, key: str, choices: Mapping[str, str], errors: dic
     return None
 
 
-def parse_year_targets(raw: Mapping, key: str, errors: dict) -> dict[int, float]:
-    """Jaarschijven as {year: amount}: a dict, or text like '2026: 100, 2027: 120'."""
+def parse_year_targets(raw: Mapping, key: str, errors: dict,
+                       period: tuple[int, int] | None = None) -> dict[int, float]:
+    """Jaarschijven as {year: amount}: a dict, or text like '2026: 100, 2027: 120'; each year within
+    ``period`` (the agreement's looptijd), each amount between 0 and the upper bound."""
     value = raw.get(key)
     if _blank(value):
         return {}
@@ -173,15 +253,54 @@ def parse_year_targets(raw: Mapping, key: str, errors: dict) -> dict[int, float]
     for year_text, amount in items:
         local: dict = {}
         year = parse_int({"y": year_text}, "y", local, required=True)
-        planned = parse_float({"a": amount}, "a", local, required=True, label="een aantal")
+        planned = parse_float({"a": amount}, "a", local, required=True, label="een aantal", lo=0)
         if local:
-            errors[key] = f"Verwacht 'jaar: aantal' per jaarschijf (bijv. 2026: 100; 2027: 120), gevonden {value!r}."
+            if "y" not in local and "a" in local and (_is_formula(amount) or _number(amount) is not None):
+                errors[key] = f"Jaarschijf {year}: {local['a']}"  # a formula, a negative or a too large amount
+            else:
+                errors[key] = (f"Verwacht 'jaar: aantal' per jaarschijf (bijv. 2026: 100; 2027: 120), "
+                               f"gevonden {value!r}.")
             return {}
-        if planned < 0:
-            errors[key] = f"Een gepland aantal kan niet negatief zijn ({year}: {planned:g})."
+        if period and not period[0] <= year <= period[1]:
+            errors[key] = f"Jaarschijf {year} ligt buiten de looptijd {period[0]}–{period[1]}."
             return {}
         out[year] = planned
     return dict(sorted(out.items()))
+
+
+def parse_year_target_fields(commitment: Commitment, raw: Mapping) -> dict[int, float]:
+    """The jaarschijven table of the commitment page: one field ``jaar_YYYY`` per year of the period;
+    an empty field removes that year's jaarschijf."""
+    errors: dict[str, str] = {}
+    agreement = commitment.agreement
+    targets: dict[int, float] = {}
+    for key in raw:
+        if not (key.startswith("jaar_") and key[5:].isdigit()):
+            continue
+        year = int(key[5:]) if len(key) <= 9 else 0
+        start, end = agreement.period_start, agreement.period_end
+        if not start <= year <= end:
+            errors[key] = f"Jaarschijf {key[5:]} ligt buiten de looptijd {start}–{end}."
+            continue
+        amount = parse_float(raw, key, errors, label="een gepland aantal", lo=0)
+        if amount is not None:
+            targets[year] = amount
+    if commitment.target_kind != "output":
+        errors["jaarschijven"] = "Jaarschijven horen bij een afspraak met een prestatie (aantallen per jaar)."
+    if errors:
+        raise ValidationFailed(errors)
+    return targets
+
+
+def parse_lock_version(raw: Mapping) -> int:
+    """The ``lock_version`` an edit form was loaded with (a hidden field)."""
+    errors: dict[str, str] = {}
+    version = parse_int(raw, "lock_version", errors, required=True, label="het versienummer van het formulier",
+                        lo=1, hi=2**31 - 1)
+    if errors:
+        raise ValidationFailed({"lock_version": "Het formulier mist zijn versienummer: laad de pagina opnieuw en "
+                                                "vul uw wijziging opnieuw in."})
+    return version
 
 
 # ---------------------------------------------------------------- inputs
@@ -233,9 +352,12 @@ def parse_party_ids(session: Session, raw: Mapping, key: str, errors: dict) -> l
     parts = value if isinstance(value, list | tuple) else [
         p.strip() for p in re.split(r"[;|]" if not str(value).replace(",", "").strip().isdigit() else r"[,;|\s]+",
                                     str(value)) if p.strip()]
+    if len(parts) > PARTIES_MAX:
+        errors[key] = too_many(PARTIES_MAX, len(parts))
+        return []
     ids: list[int] = []
     for part in parts:
-        text = str(part).strip()
+        text = str(part).strip()[:NAME_MAX + 1]
         party = session.get(Party, int(text)) if text.isdigit() and len(text) <= 9 else session.scalar(
             select(Party).where(func.lower(Party.name) == text.lower()))
         if party is None:
@@ -246,30 +368,37 @@ def parse_party_ids(session: Session, raw: Mapping, key: str, errors: dict) -> l
     return ids
 
 
-def _documents(raw: Mapping, key: str) -> list[dict]:
+def _documents(raw: Mapping, key: str, errors: dict) -> list[dict]:
     """Documents as a list of {title, href}; text input: one per line, 'titel | link of bestandsnaam'."""
     value = raw.get(key)
     if _blank(value):
         return []
     if isinstance(value, list):
-        return [{"title": str(d.get("title", "")).strip() or str(d.get("href", "")),
+        docs = [{"title": str(d.get("title", "")).strip() or str(d.get("href", "")),
                  "href": str(d.get("href", "")).strip()} for d in value if isinstance(d, Mapping)]
-    docs = []
-    for line in str(value).splitlines():
-        if not line.strip():
-            continue
-        title, _, href = line.partition("|")
-        docs.append({"title": title.strip(), "href": (href or title).strip()})
+    else:
+        docs = []
+        for line in str(value).splitlines():
+            if not line.strip():
+                continue
+            title, _, href = line.partition("|")
+            docs.append({"title": title.strip(), "href": (href or title).strip()})
+    if len(docs) > DOCUMENTS_MAX:
+        errors[key] = too_many(DOCUMENTS_MAX, len(docs))
+    for doc in docs:
+        for part, limit in (("title", TITLE_MAX), ("href", LINK_MAX)):
+            if len(doc[part]) > limit:
+                errors[key] = f"Document {doc['title'][:40]!r}: {too_long(limit, len(doc[part]))}"
     return docs
 
 
 def parse_agreement(session: Session, raw: Mapping) -> AgreementInput:
     """Validate raw agreement fields; raises ValidationFailed with a message per field."""
     errors: dict[str, str] = {}
-    title = str(raw.get("title") or "").strip()
+    title = parse_text(raw, "title", errors, TITLE_MAX)
     if len(title) < 3:
         errors["title"] = "Verplicht: geef de afspraken een titel (minstens 3 tekens)."
-    gemeente = str(raw.get("gemeente_code") or "").strip().upper()
+    gemeente = str(raw.get("gemeente_code") or "").strip().upper()[:CODE_MAX]
     index = area_index(session)
     info = index.get(gemeente)
     if not gemeente:
@@ -298,19 +427,20 @@ def parse_agreement(session: Session, raw: Mapping) -> AgreementInput:
         errors["party_ids"] = "Kies minstens de gemeente en één andere partij."
     bod_date = parse_date(raw, "bod_date", errors)
     signed_on = parse_date(raw, "signed_on", errors)
+    description = parse_text(raw, "description", errors, TEXT_MAX)
+    documents = _documents(raw, "documents", errors)
     if errors:
         raise ValidationFailed(errors)
     return AgreementInput(title=title, gemeente_code=gemeente, period_start=start, period_end=end,
-                          party_ids=party_ids, bod_date=bod_date, signed_on=signed_on,
-                          description=str(raw.get("description") or "").strip(),
-                          documents=_documents(raw, "documents"), is_demo=is_demo)
+                          party_ids=party_ids, bod_date=bod_date, signed_on=signed_on, description=description,
+                          documents=documents, is_demo=is_demo)
 
 
 def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> CommitmentInput:
     """Validate raw commitment fields against the agreement (parties, gemeente, period)."""
     errors: dict[str, str] = {}
     catalogue = load_catalogue()
-    text = str(raw.get("text") or "").strip()
+    text = parse_text(raw, "text", errors, TEXT_MAX)
     if len(text) < 5:
         errors["text"] = "Verplicht: beschrijf de afspraak (minstens 5 tekens)."
     theme = parse_choice(raw, "theme", THEMES, errors)
@@ -320,7 +450,9 @@ def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> Co
         errors["party_ids"] = "Een verantwoordelijke partij moet een van de partijen van deze afspraken zijn."
     scope_kind = parse_choice(raw, "scope_kind", SCOPE_KINDS, errors, default="gemeente")
     scope_codes = [c.upper() if scope_kind != "gebiedsset" else c for c in parse_list(raw, "scope_codes")]
-    if scope_kind and "scope_kind" not in errors:
+    if len(scope_codes) > SCOPE_CODES_MAX:
+        errors["scope_codes"] = too_many(SCOPE_CODES_MAX, len(scope_codes))
+    elif scope_kind and "scope_kind" not in errors:
         problems = scope_errors(area_index(session), agreement.gemeente_code, scope_kind, scope_codes)
         if problems:
             errors["scope_codes"] = " ".join(problems)
@@ -330,16 +462,17 @@ def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> Co
     data = CommitmentInput(text=text, theme=theme or "overig", party_ids=party_ids, scope_kind=scope_kind or "",
                            scope_codes=scope_codes, target_kind=target_kind or "none")
     if target_kind == "output":
-        data.output_unit = str(raw.get("output_unit") or "").strip() or None
+        data.output_unit = parse_text(raw, "output_unit", errors, NAME_MAX) or None
         if not data.output_unit:
             errors["output_unit"] = ("Verplicht bij een prestatie: wat wordt geteld "
                                      "(bijv. 'sociale huurwoningen opgeleverd')?")
-        data.year_targets = parse_year_targets(raw, "year_targets", errors)
+        data.year_targets = parse_year_targets(raw, "year_targets", errors,
+                                               period=(agreement.period_start, agreement.period_end))
     elif target_kind == "outcome":
-        indicator = str(raw.get("indicator_id") or "").strip()
+        indicator = parse_text(raw, "indicator_id", errors, CODE_MAX)
         if not indicator:
             errors["indicator_id"] = "Verplicht bij een effectdoel: kies een atlasindicator."
-        elif indicator not in catalogue:
+        elif indicator not in catalogue and "indicator_id" not in errors:
             errors["indicator_id"] = f"Onbekende indicator {indicator!r}; zie de indicatorcatalogus."
         data.indicator_id = indicator or None
         data.baseline_year = parse_int(raw, "baseline_year", errors, label="een jaar van de nulmeting")
@@ -375,8 +508,10 @@ def parse_realisation(session: Session, commitment: Commitment, raw: Mapping) ->
     last = max(agreement.period_end, commitment.target_year or 0)
     if year is not None and not agreement.period_start - 1 <= year <= last:
         errors["year"] = f"Verwacht een jaar van {agreement.period_start - 1} tot en met {last}, gevonden {year}."
-    value = parse_float(raw, "value", errors, required=True, label="de gerealiseerde waarde")
-    explanation = str(raw.get("explanation") or "").strip()
+    # An output counts things (woningen, trajecten): never below zero. An outcome value may be.
+    value = parse_float(raw, "value", errors, required=True, label="de gerealiseerde waarde",
+                        lo=0 if commitment.target_kind == "output" else -NUMBER_MAX)
+    explanation = parse_text(raw, "explanation", errors, TEXT_MAX)
     ids = parse_party_ids(session, raw, "reported_by_party_id", errors)
     responsible = {cp.party_id for cp in commitment.parties}
     if ids and responsible and ids[0] not in responsible:
@@ -390,20 +525,160 @@ def parse_realisation(session: Session, commitment: Commitment, raw: Mapping) ->
                             reported_by_party_id=ids[0] if ids else None)
 
 
+# ---------------------------------------------------------------- concurrent writers
+
+def _fresh(session: Session, obj: Any) -> None:
+    """Forget what this session read of ``obj`` and the related objects it loaded, so the next access
+    reads the stored state (after ``_lock_row`` or ``_claim``: as no one else can change it now)."""
+    state = sa_inspect(obj)
+    for relationship in state.mapper.relationships:
+        loaded = state.dict.get(relationship.key)
+        for child in loaded if isinstance(loaded, list) else [loaded]:
+            if child is not None and child in session:
+                session.expire(child)
+    session.expire(obj)
+
+
+def _lock_row(session: Session, obj: Agreement | Commitment) -> None:
+    """Hold ``obj``'s row until the transaction ends; a parallel request for the same row waits here.
+
+    PostgreSQL: ``SELECT … FOR UPDATE``. SQLite: a write (a no-op update) takes the database's write
+    lock, and a waiting writer waits up to the busy timeout of ``store.db``."""
+    session.flush()
+    table = type(obj).__table__
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(select(table.c.id).where(table.c.id == obj.id).with_for_update())
+    else:
+        session.execute(update(table).where(table.c.id == obj.id).values(lock_version=table.c.lock_version))
+    _fresh(session, obj)
+
+
+def _claim(session: Session, obj: Agreement | Commitment, expected: int | None, differences) -> None:
+    """Start an edit of ``obj``: its ``lock_version`` goes up by one, if it still is ``expected``.
+
+    Otherwise someone saved in between: ``EditConflict`` with ``differences()`` (computed on the stored
+    state). If the form and the stored state do not differ, nothing would be lost and the edit goes on.
+    ``expected=None`` (the Excel import): no check, but the version still goes up, so open forms notice."""
+    session.flush()
+    table = type(obj).__table__
+    bump = update(table).where(table.c.id == obj.id).values(lock_version=table.c.lock_version + 1)
+    claimed = session.execute(bump if expected is None else bump.where(table.c.lock_version == expected)).rowcount
+    _fresh(session, obj)
+    if claimed:
+        return
+    fields = differences()
+    if fields:
+        raise EditConflict(obj.lock_version, fields, _last_saved(session, obj))
+    session.execute(bump)
+    _fresh(session, obj)
+
+
+def _last_saved(session: Session, obj: Agreement | Commitment) -> str | None:
+    """Who saved ``obj`` last and when, from the audit log: 'naam (organisatie), 14-12-2026 10:03'."""
+    kinds = ("afspraken",) if isinstance(obj, Agreement) else ("afspraak", "jaarschijf")
+    event = session.scalars(select(AuditEvent).where(
+        AuditEvent.object_type.in_(kinds), AuditEvent.object_id == str(obj.id), AuditEvent.result == "allowed")
+        .order_by(AuditEvent.id.desc()).limit(1)).first()
+    if event is None:
+        return None
+    who = f"{event.actor} ({event.organisation})" if event.organisation else event.actor
+    return f"{who}, {event.at:%d-%m-%Y %H:%M}"
+
+
+def _shown(session: Session, field: str, value: Any) -> str:
+    """A value as the conflict page shows it."""
+    if value is None or value == "" or value == [] or value == {}:
+        return "(leeg)"
+    if field == "party_ids":
+        return "; ".join((p.name if (p := session.get(Party, i)) else str(i)) for i in sorted(value))
+    if field == "theme":
+        return THEMES.get(value, value)
+    if field == "scope_kind":
+        return SCOPE_KINDS.get(value, value)
+    if field == "target_kind":
+        return TARGET_KINDS.get(value, value)
+    if field == "documents":
+        return "\n".join(f"{d.get('title', '')} | {d.get('href', '')}" for d in value)
+    if field == "year_targets":
+        return "; ".join(f"{y}: {a:g}" for y, a in sorted(value.items()))
+    if isinstance(value, date):
+        return f"{value:%d-%m-%Y}"
+    if isinstance(value, float):
+        return f"{value:g}"
+    if isinstance(value, list):
+        return ", ".join(str(v) for v in value)
+    return str(value)
+
+
+AGREEMENT_LABELS = {"title": "Titel", "gemeente_code": "Gemeente", "period_start": "Eerste jaar van de looptijd",
+                    "period_end": "Laatste jaar van de looptijd", "party_ids": "Partijen",
+                    "bod_date": "Datum van het bod", "signed_on": "Datum van ondertekening",
+                    "description": "Omschrijving", "documents": "Documenten"}
+COMMITMENT_LABELS = {"text": "Wat wordt afgesproken", "theme": "Thema", "party_ids": "Verantwoordelijke partij(en)",
+                     "scope_kind": "Gebied", "scope_codes": "Wijk-, buurtcodes of gebiedsset",
+                     "target_kind": "Soort doel", "output_unit": "Eenheid", "indicator_id": "Indicator",
+                     "baseline_value": "Beginwaarde", "baseline_year": "Jaar van de nulmeting",
+                     "target_value": "Streefwaarde", "target_year": "Streefjaar", "year_targets": "Jaarschijven"}
+
+
+def _differences(session: Session, labels: dict[str, str], mine: dict, stored: dict) -> list[ConflictField]:
+    return [ConflictField(f, labels[f], _shown(session, f, mine[f]), _shown(session, f, stored[f]))
+            for f in labels if f in mine and history.as_text(mine[f]) != history.as_text(stored[f])]
+
+
+def agreement_differences(session: Session, agreement: Agreement, data: AgreementInput) -> list[ConflictField]:
+    """Per field: what the form says and what is stored now, where they differ."""
+    mine = {"title": data.title, "gemeente_code": data.gemeente_code, "period_start": data.period_start,
+            "period_end": data.period_end, "party_ids": sorted(data.party_ids), "bod_date": data.bod_date,
+            "signed_on": data.signed_on, "description": data.description, "documents": data.documents}
+    stored = {k: getattr(agreement, k) for k in mine if k != "party_ids"}
+    stored["party_ids"] = sorted(ap.party_id for ap in agreement.parties)
+    return _differences(session, AGREEMENT_LABELS, mine, stored)
+
+
+def commitment_differences(session: Session, commitment: Commitment, data: CommitmentInput) -> list[ConflictField]:
+    mine = _commitment_values(data) | {"party_ids": sorted(data.party_ids)}
+    stored = {k: getattr(commitment, k) for k in _commitment_values(data)}
+    stored["party_ids"] = sorted(cp.party_id for cp in commitment.parties)
+    if data.target_kind == "output" and data.year_targets:
+        stored_targets = {t.year: t.planned for t in commitment.year_targets}
+        # Only the years the form sets (update_commitment keeps the others).
+        mine["year_targets"] = data.year_targets
+        stored["year_targets"] = {y: stored_targets[y] for y in data.year_targets if y in stored_targets}
+    return _differences(session, COMMITMENT_LABELS, mine, stored)
+
+
+def year_target_differences(commitment: Commitment, targets: dict[int, float]) -> list[ConflictField]:
+    """The jaarschijven table: per year of the period, the form's amount and the stored one."""
+    stored = {t.year: t.planned for t in commitment.year_targets}
+    out = []
+    for year in sorted(set(stored) | set(targets)):
+        mine, now = targets.get(year), stored.get(year)
+        if mine != now:
+            out.append(ConflictField(f"jaar_{year}", f"Gepland in {year}", "(leeg)" if mine is None else f"{mine:g}",
+                                     "(leeg)" if now is None else f"{now:g}"))
+    return out
+
+
 # ---------------------------------------------------------------- changes
 
 def create_party(session: Session, name: str, kind: str, actor: Actor, *, gemeente_code: str | None = None,
                  note: str = "", is_demo: bool = False) -> Party:
     errors: dict[str, str] = {}
     name = name.strip()
-    if len(name) < 2:
+    note = note.strip()
+    if len(name) > NAME_MAX:
+        errors["name"] = too_long(NAME_MAX, len(name))
+    elif len(name) < 2:
         errors["name"] = "Verplicht: de naam van de organisatie."
     elif session.scalar(select(Party).where(func.lower(Party.name) == name.lower())):
         errors["name"] = f"Er is al een partij {name!r}."
     if kind not in PARTY_KINDS:
         errors["kind"] = f"Onbekende soort {kind!r}; kies uit {', '.join(PARTY_KINDS)}."
+    if len(note) > TEXT_MAX:
+        errors["note"] = too_long(TEXT_MAX, len(note))
     if kind == "gemeente":
-        info = area_index(session).get(gemeente_code or "")
+        info = area_index(session).get((gemeente_code or "")[:CODE_MAX])
         if info is None or info.level is not Level.GEMEENTE:
             errors["gemeente_code"] = "Kies bij een gemeente de CBS-code, bijvoorbeeld GM0356."
     if errors:
@@ -438,8 +713,12 @@ def ensure_unlocked(agreement: Agreement) -> None:
                          "vergrendeld. Start een wijziging; die tekenen alle partijen opnieuw.")
 
 
-def update_agreement(session: Session, agreement: Agreement, data: AgreementInput, actor: Actor) -> int:
-    """Apply edited fields (not the status: see ``change_status``); returns the number of changes."""
+def update_agreement(session: Session, agreement: Agreement, data: AgreementInput, actor: Actor, *,
+                     expected_version: int | None = None) -> int:
+    """Apply edited fields (not the status: see ``change_status``); returns the number of changes.
+
+    ``expected_version``: the ``lock_version`` the form was loaded with (``EditConflict`` if it moved on)."""
+    _claim(session, agreement, expected_version, lambda: agreement_differences(session, agreement, data))
     ensure_unlocked(agreement)
     if data.is_demo != agreement.is_demo:
         raise NotAllowed("Een fictief voorbeeld kan geen echte afspraak worden (en omgekeerd).")
@@ -479,6 +758,7 @@ def check_transition(agreement: Agreement, new_status: str) -> None:
 # Statuses that need the approval of every party; the others (back to concept, starting a wijziging)
 # may be done by any one party.
 NEEDS_EVERY_PARTY = ("bod", "getekend", "afgerond")
+ALREADY_APPROVED = "Uw organisatie gaf hiervoor al akkoord; de andere partijen zijn nu aan zet."
 
 
 def approvals(session: Session, agreement: Agreement, target_status: str | None = None,
@@ -507,6 +787,9 @@ def approve_status(session: Session, agreement: Agreement, new_status: str, part
     When the last needed approval arrives the status changes; returns whether it did. An approval
     counts only for the current round (``status_seq``); the rows stay as the record of who signed.
     """
+    # One approval at a time per agreement: the last party's approval sees all the others and moves
+    # the status; a second click of the same party finds the first.
+    _lock_row(session, agreement)
     check_transition(agreement, new_status)
     if party_id not in {ap.party_id for ap in agreement.parties}:
         raise NotAllowed("Alleen een partij van deze afspraken kan akkoord geven of tekenen.")
@@ -514,11 +797,16 @@ def approve_status(session: Session, agreement: Agreement, new_status: str, part
         _check_signable(agreement, signed_on)
     existing = {a.party_id for a in approvals(session, agreement, new_status)}
     if party_id in existing:
-        raise NotAllowed("Uw organisatie gaf hiervoor al akkoord; de andere partijen zijn nu aan zet.")
+        raise NotAllowed(ALREADY_APPROVED)
     at = history.now()
-    session.add(AgreementApproval(agreement_id=agreement.id, version=agreement.version,
-                                  status_seq=agreement.status_seq, target_status=new_status, party_id=party_id,
-                                  user_id=actor.user_id, user_name=actor.user, approved_at=at))
+    try:
+        with session.begin_nested():  # the unique constraint is the last line
+            session.add(AgreementApproval(agreement_id=agreement.id, version=agreement.version,
+                                          status_seq=agreement.status_seq, target_status=new_status,
+                                          party_id=party_id, user_id=actor.user_id, user_name=actor.user,
+                                          approved_at=at))
+    except IntegrityError:
+        raise NotAllowed(ALREADY_APPROVED) from None
     party = session.get(Party, party_id)
     history.record(session, actor, agreement_id=agreement.id, entity="afspraken", entity_id=agreement.id,
                    action="akkoord", field=f"status → {new_status}", new=party.name if party else party_id, at=at)
@@ -586,9 +874,12 @@ def _commitment_values(data: CommitmentInput) -> dict:
 
 
 def add_commitment(session: Session, agreement: Agreement, data: CommitmentInput, actor: Actor) -> Commitment:
+    """Add a commitment with the next number of the agreement (numbered one at a time: ``_lock_row``)."""
+    _lock_row(session, agreement)
     ensure_unlocked(agreement)
     at = history.now()
-    number = 1 + max((c.number for c in agreement.commitments), default=0)
+    number = 1 + (session.scalar(select(func.max(Commitment.number)).where(
+        Commitment.agreement_id == agreement.id)) or 0)
     commitment = Commitment(agreement=agreement, number=number, created_at=at, updated_at=at,
                             **_commitment_values(data))
     commitment.parties = [CommitmentParty(party_id=p) for p in data.party_ids]
@@ -597,12 +888,15 @@ def add_commitment(session: Session, agreement: Agreement, data: CommitmentInput
     history.record(session, actor, agreement_id=agreement.id, entity="afspraak", entity_id=commitment.id,
                    action="aangemaakt", new=data.text, at=at)
     if data.year_targets:
-        set_year_targets(session, commitment, data.year_targets, actor)
+        _apply_year_targets(session, commitment, data.year_targets, actor)
     agreement.updated_at = at
     return commitment
 
 
-def update_commitment(session: Session, commitment: Commitment, data: CommitmentInput, actor: Actor) -> int:
+def update_commitment(session: Session, commitment: Commitment, data: CommitmentInput, actor: Actor, *,
+                      expected_version: int | None = None) -> int:
+    """Apply the edit form (``expected_version``: the ``lock_version`` it was loaded with)."""
+    _claim(session, commitment, expected_version, lambda: commitment_differences(session, commitment, data))
     ensure_unlocked(commitment.agreement)
     agreement_id = commitment.agreement_id
     changed = history.record_diff(session, actor, commitment, _commitment_values(data),
@@ -616,15 +910,25 @@ def update_commitment(session: Session, commitment: Commitment, data: Commitment
                        new=sorted(data.party_ids))
         changed += 1
     if data.target_kind == "output" and data.year_targets:
-        changed += set_year_targets(session, commitment, data.year_targets, actor)
+        changed += _apply_year_targets(session, commitment, data.year_targets, actor)
     if changed:
         commitment.updated_at = history.now()
     return changed
 
 
 def set_year_targets(session: Session, commitment: Commitment, targets: dict[int, float], actor: Actor, *,
-                     replace: bool = False) -> int:
-    """Set planned amounts per year (jaarschijven); with ``replace`` years not given are removed."""
+                     replace: bool = False, expected_version: int | None = None) -> int:
+    """Set planned amounts per year (jaarschijven); with ``replace`` years not given are removed.
+
+    ``expected_version``: the commitment's ``lock_version`` the jaarschijven form was loaded with."""
+    _claim(session, commitment, expected_version,
+           lambda: year_target_differences(commitment, targets if replace else
+                                           {t.year: t.planned for t in commitment.year_targets} | targets))
+    return _apply_year_targets(session, commitment, targets, actor, replace=replace)
+
+
+def _apply_year_targets(session: Session, commitment: Commitment, targets: dict[int, float], actor: Actor, *,
+                        replace: bool = False) -> int:
     ensure_unlocked(commitment.agreement)
     existing = {t.year: t for t in commitment.year_targets}
     changed = 0
@@ -653,7 +957,10 @@ def set_year_targets(session: Session, commitment: Commitment, targets: dict[int
 
 
 def report_realisation(session: Session, commitment: Commitment, data: RealisationInput, actor: Actor) -> Realisation:
-    """Add a realisation; a second report for the same year becomes a new version (never an overwrite)."""
+    """Add a realisation; a second report for the same year becomes a new version (never an overwrite).
+
+    Versions are numbered one at a time per commitment (``_lock_row``): parallel reports get 1, 2, 3, …"""
+    _lock_row(session, commitment)
     previous = session.scalar(select(func.max(Realisation.version)).where(
         Realisation.commitment_id == commitment.id, Realisation.year == data.year))
     old_value = None

@@ -68,6 +68,8 @@ class Agreement(Base):
     is_demo: Mapped[bool] = mapped_column(Boolean, default=False, index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # Optimistic locking: every saved edit adds one; a form saved on an older number is a conflict.
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     parties: Mapped[list[AgreementParty]] = relationship(
         back_populates="agreement", cascade="all, delete-orphan", order_by="AgreementParty.party_id")
@@ -98,6 +100,7 @@ class Commitment(Base):
     """
 
     __tablename__ = "commitment"
+    __table_args__ = (UniqueConstraint("agreement_id", "number", name="uq_commitment_number"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     agreement_id: Mapped[int] = mapped_column(ForeignKey("agreement.id", ondelete="CASCADE"), index=True)
@@ -115,6 +118,8 @@ class Commitment(Base):
     target_year: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     updated_at: Mapped[datetime] = mapped_column(DateTime)
+    # Optimistic locking of the commitment and its jaarschijven (see ``Agreement.lock_version``).
+    lock_version: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     agreement: Mapped[Agreement] = relationship(back_populates="commitments")
     parties: Mapped[list[CommitmentParty]] = relationship(

@@ -13,6 +13,7 @@ from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
+SQLITE_BUSY_TIMEOUT = 30  # seconds
 
 
 def _ensure_sqlite_folder(url: str) -> None:
@@ -22,9 +23,12 @@ def _ensure_sqlite_folder(url: str) -> None:
 
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
-    """One engine per URL per process. SQLite files get their folder created and foreign keys on."""
+    """One engine per URL per process. SQLite files get their folder created and foreign keys on, and
+    a writer waits up to 30 s for another one (busy timeout) instead of failing with "database is locked"."""
     _ensure_sqlite_folder(url)
-    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
+    sqlite = url.startswith("sqlite")
+    engine = create_engine(url, future=True, pool_pre_ping=not sqlite,
+                           connect_args={"timeout": SQLITE_BUSY_TIMEOUT} if sqlite else {})
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

@@ -1,6 +1,8 @@
 """JSON API of the prestatieafspraken under ``/api/agreements`` (and ``/api/commitments``, ``/api/parties``).
 
-Writes take the same raw fields as the forms and answer 422 with ``{"errors": {field: message}}``.
+Writes take typed JSON bodies (``agreements/schemas.py``: the fields of the forms, with their types and
+limits in the OpenAPI document) and answer 422 with ``{"errors": {field: Dutch message}}``, whether a
+model or ``services.parse_*`` refused them; a body over 1 MB answers 413.
 Every write needs a login: an API token (``Authorization: Bearer ga_…``, made on /account) or the
 session cookie of the pages plus the ``X-CSRF-Token`` header. The acting user and organisation come
 from that login; each write passes its declared permission (``Permit``, see
@@ -10,14 +12,17 @@ is only returned with ``demo=true``.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Coroutine
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, HTTPException, Path, Query, Request
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Depends, HTTPException, Path, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, Response
+from fastapi.routing import APIRoute
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.accounts.permissions import Action
-from gebiedsatlas.agreements import history, monitoring, services
+from gebiedsatlas.agreements import history, monitoring, schemas, services
 from gebiedsatlas.agreements.parties import list_parties
 from gebiedsatlas.agreements.progress import Progress
 from gebiedsatlas.agreements.serialize import agreement_dict, commitment_dict, party_dict, realisation_dict
@@ -39,9 +44,55 @@ from gebiedsatlas.web.agreements_access import (
 from gebiedsatlas.web.auth import Guarded, Permit, PrincipalDep
 from gebiedsatlas.web.deps import get_session
 
-router = APIRouter(prefix="/api", tags=["prestatieafspraken"])
+TOO_LARGE = (f"Het verzoek is te groot: een JSON-bericht mag hoogstens "
+             f"{schemas.MAX_JSON_BODY // 1_000_000} MB zijn. Stuur minder of kortere velden.")
+
+
+class BodyTooLarge(HTTPException):
+    def __init__(self) -> None:
+        super().__init__(413, TOO_LARGE)
+
+
+class LimitedRequest(Request):
+    """A request whose body is read up to ``schemas.MAX_JSON_BODY`` bytes: a larger Content-Length is
+    refused before reading, a stream without one when it passes the limit."""
+
+    async def body(self) -> bytes:
+        if not hasattr(self, "_body"):
+            declared = self.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > schemas.MAX_JSON_BODY:
+                raise BodyTooLarge()
+            chunks, size = [], 0
+            async for chunk in self.stream():
+                size += len(chunk)
+                if size > schemas.MAX_JSON_BODY:
+                    raise BodyTooLarge()
+                chunks.append(chunk)
+            self._body = b"".join(chunks)
+        return self._body
+
+
+class AgreementsRoute(APIRoute):
+    """Routes of this API: bodies read with a size limit, and a body the models refuse answered like
+    ``services.ValidationFailed``: 422 ``{"errors": {field: Dutch message}}``."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def route_handler(request: Request) -> Response:
+            try:
+                return await handler(LimitedRequest(request.scope, request.receive))
+            except RequestValidationError as exc:
+                errors = list(exc.errors())
+                if errors and all((e.get("loc") or ("",))[0] == "body" for e in errors):
+                    return JSONResponse({"errors": schemas.dutch_errors(errors)}, status_code=422)
+                raise
+
+        return route_handler
+
+
+router = APIRouter(prefix="/api", tags=["prestatieafspraken"], route_class=AgreementsRoute)
 SessionDep = Annotated[Session, Depends(get_session)]
-RawBody = Annotated[dict[str, Any], Body(description="velden zoals in de formulieren")]
 
 
 def _progress_dict(p: Progress) -> dict:
@@ -81,13 +132,13 @@ def parties(request: Request, session: SessionDep, demo: bool = False, kind: str
 
 
 @router.post("/parties", status_code=201, summary="Nieuwe partij (bijv. een huurdersorganisatie)")
-def create_party(request: Request, session: SessionDep, body: RawBody,
+def create_party(request: Request, session: SessionDep, body: schemas.PartyBody,
                  guard: Annotated[Guarded, Depends(Permit(Action.CREATE_PARTY))]):
     ensure_parties(request, session)
     try:
-        party = services.create_party(session, str(body.get("name") or ""), str(body.get("kind") or ""),
-                                      guard.actor, gemeente_code=body.get("gemeente_code") or None,
-                                      note=str(body.get("note") or ""), is_demo=guard.principal.is_demo)
+        party = services.create_party(session, body.name or "", body.kind or "", guard.actor,
+                                      gemeente_code=body.gemeente_code or None, note=body.note,
+                                      is_demo=guard.principal.is_demo)
     except services.ValidationFailed as exc:
         return _invalid(exc)
     session.commit()
@@ -130,10 +181,11 @@ def monitoring_overview(session: SessionDep, principal: PrincipalDep, demo: bool
 
 
 @router.post("/agreements", status_code=201, summary="Nieuwe afspraken (status concept)")
-def create_agreement(session: SessionDep, body: RawBody,
+def create_agreement(session: SessionDep, body: schemas.AgreementBody,
                      guard: Annotated[Guarded, Depends(Permit(Action.CREATE_AGREEMENT, proposed_agreement))]):
     try:
-        agreement = services.create_agreement(session, services.parse_agreement(session, body), guard.actor)
+        agreement = services.create_agreement(session, services.parse_agreement(session, schemas.raw(body)),
+                                              guard.actor)
     except services.ValidationFailed as exc:
         return _invalid(exc)
     session.commit()
@@ -148,19 +200,21 @@ def get_agreement(request: Request, session: SessionDep, agreement_id: Agreement
 @router.post("/agreements/{agreement_id}/status",
              summary="Akkoord geven op een nieuwe status (bod, getekend, afgerond: elke partij; "
                      "terug naar concept of een wijziging starten: één partij)")
-def change_status(session: SessionDep, agreement_id: AgreementId, body: RawBody,
+def change_status(session: SessionDep, agreement_id: AgreementId, body: schemas.StatusBody,
                   guard: Annotated[Guarded, Depends(PermitStatus())]):
     agreement = load_agreement(session, agreement_id)
     errors: dict[str, str] = {}
-    signed_on = services.parse_date(body, "signed_on", errors)
+    signed_on = services.parse_date(schemas.raw(body), "signed_on", errors)
     if errors:
         return JSONResponse({"errors": errors}, status_code=422)
     try:
-        changed = services.approve_status(session, agreement, str(body.get("status", "")), signing_party(guard),
+        changed = services.approve_status(session, agreement, body.status or "", signing_party(guard),
                                           guard.actor, signed_on=signed_on)
     except services.ValidationFailed as exc:
+        session.rollback()  # ends the transaction (and its lock on the agreement) before answering
         return _invalid(exc)
-    except services.NotAllowed as exc:
+    except services.NotAllowed as exc:  # e.g. this party already agreed (also when two clicks race)
+        session.rollback()
         return JSONResponse({"errors": {"status": str(exc)}}, status_code=409)
     session.commit()
     return _full(session, agreement) | {"status_changed": changed, "approvals": _approvals(session, agreement)}
@@ -206,15 +260,16 @@ def signed(request: Request, session: SessionDep, agreement_id: AgreementId,
 
 
 @router.post("/agreements/{agreement_id}/commitments", status_code=201, summary="Afspraak toevoegen")
-def add_commitment(session: SessionDep, agreement_id: AgreementId, body: RawBody,
+def add_commitment(session: SessionDep, agreement_id: AgreementId, body: schemas.CommitmentBody,
                    guard: Annotated[Guarded, Depends(Permit(Action.ADD_COMMITMENT, agreement_from_path))]):
     agreement = load_agreement(session, agreement_id)
     try:
-        commitment = services.add_commitment(session, agreement, services.parse_commitment(session, agreement, body),
-                                             guard.actor)
+        commitment = services.add_commitment(
+            session, agreement, services.parse_commitment(session, agreement, schemas.raw(body)), guard.actor)
     except services.ValidationFailed as exc:
         return _invalid(exc)
     except services.NotAllowed as exc:
+        session.rollback()
         return JSONResponse({"errors": {"status": str(exc)}}, status_code=409)
     session.commit()
     return _commitment_json(session, commitment.id)
@@ -238,16 +293,17 @@ def _commitment_json(session: Session, commitment_id: int) -> dict:
 
 @router.post("/commitments/{commitment_id}/realisations", status_code=201,
              summary="Realisatie melden (een tweede melding voor een jaar wordt een nieuwe versie)")
-def report_realisation(session: SessionDep, commitment_id: CommitmentId, body: RawBody,
+def report_realisation(session: SessionDep, commitment_id: CommitmentId, body: schemas.RealisationBody,
                        guard: Annotated[Guarded, Depends(Permit(Action.REPORT_REALISATION, commitment_from_path))]):
     commitment = load_commitment(session, commitment_id)
-    party = reporting_party(guard, body)
+    raw = schemas.raw(body)
+    party = reporting_party(guard, raw)
     if party is None:
         return _invalid(services.ValidationFailed({"reported_by_party_id": (
             "U meldt een realisatie namens uw eigen organisatie, als die verantwoordelijk is voor deze afspraak.")}))
     try:
         services.report_realisation(session, commitment, services.parse_realisation(
-            session, commitment, {**body, "reported_by_party_id": party}), guard.actor)
+            session, commitment, {**raw, "reported_by_party_id": party}), guard.actor)
     except services.ValidationFailed as exc:
         return _invalid(exc)
     session.commit()

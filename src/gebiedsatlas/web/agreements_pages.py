@@ -221,6 +221,7 @@ def edit_agreement_form(request: Request, session: SessionDep, agreement_id: int
     values["party_ids"] = [str(ap.party_id) for ap in agreement.parties]
     values["documents"] = "\n".join(f"{d['title']} | {d['href']}" for d in agreement.documents or [])
     values["is_demo"] = "1" if agreement.is_demo else ""
+    values["lock_version"] = agreement.lock_version
     return _render(request, "agreement_form.html",
                    _agreement_form_context(session, agreement.is_demo, values, {}, agreement))
 
@@ -232,10 +233,19 @@ async def edit_agreement(request: Request, session: SessionDep, agreement_id: in
     form = _form_dict(await request.form())
     form["is_demo"] = "1" if agreement.is_demo else ""
     try:
-        services.update_agreement(session, agreement, services.parse_agreement(session, form), guard.actor)
+        data = services.parse_agreement(session, form)
+        services.update_agreement(session, agreement, data, guard.actor,
+                                  expected_version=services.parse_lock_version(form))
+    except services.EditConflict as exc:
+        session.rollback()  # nothing of this save stays; the form keeps the input, on the stored version
+        context = _agreement_form_context(session, agreement.is_demo, {**form, "lock_version": exc.stored_version},
+                                          {}, agreement)
+        return _render(request, "agreement_form.html", context | {"conflict": exc}, status_code=409)
     except services.NotAllowed as exc:
+        session.rollback()  # an error page commits nothing of this save
         return _agreement_response(request, session, agreement.id, status_errors={"status": str(exc)})
     except services.ValidationFailed as exc:
+        session.rollback()
         return _render(request, "agreement_form.html",
                        _agreement_form_context(session, agreement.is_demo, form, exc.errors, agreement),
                        status_code=422)
@@ -257,9 +267,12 @@ async def change_status(request: Request, session: SessionDep, agreement_id: int
             session.commit()
             return _redirect(f"/afspraken/{agreement.id}#kop-status")
         except services.ValidationFailed as exc:
+            session.rollback()
             errors = exc.errors
-        except services.NotAllowed as exc:
-            errors = {"status": str(exc)}
+        except services.NotAllowed as exc:  # e.g. a second click: this party already agreed
+            session.rollback()
+            return _agreement_response(request, session, agreement.id, status_errors={"status": str(exc)},
+                                       status_code=409)
     return _agreement_response(request, session, agreement.id, status_errors=errors)
 
 
@@ -308,7 +321,7 @@ def agreement_page(request: Request, session: SessionDep, agreement_id: int):
 
 
 def _agreement_response(request: Request, session: Session, agreement_id: int,
-                        status_errors: dict | None = None) -> HTMLResponse:
+                        status_errors: dict | None = None, status_code: int | None = None) -> HTMLResponse:
     agreement = visible_agreement(request, session, agreement_id)
     views = monitoring.commitment_views(session, agreement)
     index = area_index(session)
@@ -328,7 +341,7 @@ def _agreement_response(request: Request, session: Session, agreement_id: int,
                 "add": _may(request, Action.ADD_COMMITMENT, target),
                 "publish": _may(request, Action.PUBLISH, target) and agreement.published_at is None,
                 "status": {s: _may(request, STATUS_APPROVALS[s], target) for s in TRANSITIONS[agreement.status]}},
-    }, status_code=422 if status_errors else 200)
+    }, status_code=status_code or (422 if status_errors else 200))
 
 
 @router.get("/{agreement_id:int}/geschiedenis", response_class=HTMLResponse)
@@ -471,6 +484,7 @@ def edit_commitment_form(request: Request, session: SessionDep, commitment_id: i
     values["party_ids"] = [str(cp.party_id) for cp in commitment.parties]
     values["scope_codes"] = "" if commitment.scope_kind == "gemeente" else ", ".join(commitment.scope_codes or [])
     values["year_targets"] = "; ".join(f"{t.year}: {t.planned:g}" for t in commitment.year_targets)
+    values["lock_version"] = commitment.lock_version
     return _render(request, "commitment_form.html",
                    _commitment_form_context(session, commitment.agreement, values, {}, commitment))
 
@@ -482,10 +496,18 @@ async def edit_commitment(request: Request, session: SessionDep, commitment_id: 
     form = _form_dict(await request.form())
     try:
         data = services.parse_commitment(session, commitment.agreement, form)
-        services.update_commitment(session, commitment, data, guard.actor)
+        services.update_commitment(session, commitment, data, guard.actor,
+                                   expected_version=services.parse_lock_version(form))
+    except services.EditConflict as exc:
+        session.rollback()
+        context = _commitment_form_context(session, commitment.agreement, {**form, "lock_version": exc.stored_version},
+                                           {}, commitment)
+        return _render(request, "commitment_form.html", context | {"conflict": exc}, status_code=409)
     except services.NotAllowed as exc:
+        session.rollback()
         return _commitment_with_errors(request, session, commitment, form, {"status": str(exc)})
     except services.ValidationFailed as exc:
+        session.rollback()
         return _render(request, "commitment_form.html",
                        _commitment_form_context(session, commitment.agreement, form, exc.errors, commitment),
                        status_code=422)
@@ -499,31 +521,27 @@ async def save_year_targets(request: Request, session: SessionDep, commitment_id
     """The jaarschijven table on the commitment page: one number field per year of the period."""
     commitment = load_commitment(session, commitment_id)
     form = _form_dict(await request.form())
-    errors: dict[str, str] = {}
-    targets: dict[int, float] = {}
-    for key in list(form):
-        if key.startswith("jaar_") and key[5:].isdigit():
-            amount = services.parse_float(form, key, errors, label="een gepland aantal")
-            if amount is not None and amount < 0:
-                errors[key] = "Een gepland aantal kan niet negatief zijn."
-            elif amount is not None:
-                targets[int(key[5:])] = amount
-    if commitment.target_kind != "output":
-        errors["jaarschijven"] = "Jaarschijven horen bij een afspraak met een prestatie (aantallen per jaar)."
-    if errors:
-        return _commitment_with_errors(request, session, commitment, form, errors)
     try:
-        services.set_year_targets(session, commitment, targets, guard.actor, replace=True)
+        targets = services.parse_year_target_fields(commitment, form)
+        services.set_year_targets(session, commitment, targets, guard.actor, replace=True,
+                                  expected_version=services.parse_lock_version(form))
+    except services.ValidationFailed as exc:
+        return _commitment_with_errors(request, session, commitment, form, exc.errors)
+    except services.EditConflict as exc:
+        session.rollback()
+        return _commitment_with_errors(request, session, commitment, {**form, "lock_version": exc.stored_version},
+                                       {}, conflict=exc)
     except services.NotAllowed as exc:
+        session.rollback()
         return _commitment_with_errors(request, session, commitment, form, {"jaarschijven": str(exc)})
     session.commit()
     return _redirect(f"/afspraken/afspraak/{commitment.id}#jaarschijven")
 
 
-def _commitment_with_errors(request, session, commitment, form, errors) -> HTMLResponse:
+def _commitment_with_errors(request, session, commitment, form, errors, conflict=None) -> HTMLResponse:
     response = commitment_page(request, session, commitment.id)
-    response.context.update({"errors": errors, "values": form})
-    return _render(request, "commitment.html", response.context, status_code=422)
+    response.context.update({"errors": errors, "values": form, "conflict": conflict})
+    return _render(request, "commitment.html", response.context, status_code=409 if conflict else 422)
 
 
 @router.post("/afspraak/{commitment_id:int}/realisatie", response_class=HTMLResponse)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import hmac
+import inspect
 import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,6 +22,7 @@ from typing import Annotated
 from urllib.parse import urlsplit
 
 from fastapi import Depends, HTTPException, Request
+from fastapi.concurrency import run_in_threadpool
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -196,29 +198,35 @@ def deny(request: Request, principal: Principal, action: str, reason: str, targe
 class Permit:
     """The declared permission of a route: ``Depends(Permit(Action.X, loader))``.
 
-    ``loader(request, session)`` builds the ``Target`` (may be async, may raise 404)."""
+    ``loader(request, session)`` builds the ``Target`` (may be async, may raise 404).
+
+    The guard runs on the event loop; its database work (who is asking, the target, logging a denial)
+    runs in the thread pool, so many parallel writers waiting for a lock or a pooled connection never
+    block the loop that the holders need to finish."""
 
     def __init__(self, action: Action, loader: TargetLoader | None = None) -> None:
         self.action = action
         self.loader = loader
 
     async def __call__(self, request: Request, session: Annotated[Session, Depends(get_session)]) -> Guarded:
-        principal = current_principal(request)
+        principal = await run_in_threadpool(current_principal, request)
         if not principal.is_authenticated and not open_to_anyone(self.action):
             # Before looking anything up: a write needs a login, whatever it is about.
-            raise deny(request, principal, self.action.value, "Log in om dit te doen.", status=401)
+            raise await run_in_threadpool(deny, request, principal, self.action.value, "Log in om dit te doen.",
+                                          status=401)
         target = Target()
-        if self.loader is not None:
-            loaded = self.loader(request, session)
-            target = await loaded if isinstance(loaded, Awaitable) else loaded
+        if inspect.iscoroutinefunction(self.loader):
+            target = await self.loader(request, session)
+        elif self.loader is not None:
+            target = await run_in_threadpool(self.loader, request, session)
         decision = decide(principal, self.action, target)
         if not decision.allowed:
-            raise deny(request, principal, self.action.value, decision.reason, target)
+            raise await run_in_threadpool(deny, request, principal, self.action.value, decision.reason, target)
         # After the rule: a request that may not do this is refused either way; one that may, must
         # also come from this site (its cookie could have been sent along by another one).
         problem = await csrf_problem(request)
         if problem:
-            raise deny(request, principal, self.action.value, problem, target, status=403)
+            raise await run_in_threadpool(deny, request, principal, self.action.value, problem, target, status=403)
         guarded = Guarded(principal, actor_for(request, principal, decision.organisation), target, decision)
         request.state.guarded = guarded
         request.state.guarded_action = self.action.value
