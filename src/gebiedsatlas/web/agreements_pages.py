@@ -15,13 +15,13 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from gebiedsatlas.accounts.permissions import STATUS_ACTIONS as STATUS_RULES
 from gebiedsatlas.accounts.permissions import Action, decide
-from gebiedsatlas.agreements import excel, history, monitoring, services
+from gebiedsatlas.agreements import excel, history, import_jobs, monitoring, services
 from gebiedsatlas.agreements.access import agreement_target, commitment_target
 from gebiedsatlas.agreements.parties import list_parties
 from gebiedsatlas.agreements.progress import OUTCOME_AT_RISK, OUTPUT_AT_RISK, OUTPUT_ON_TRACK
@@ -43,6 +43,7 @@ from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Party
+from gebiedsatlas.web import uploads
 from gebiedsatlas.web.agreements_access import (
     PermitStatus,
     agreement_from_path,
@@ -583,7 +584,8 @@ def rules(request: Request):
 @router.get("/excel", response_class=HTMLResponse)
 def excel_page(request: Request, session: SessionDep):
     ensure_parties(request, session)
-    return _render(request, "excel.html", {"demo": False, "errors": [], "summary": None})
+    return _render(request, "excel.html", {"demo": False, "errors": [], "summary": None,
+                                           "max_rows": excel.MAX_ROWS_PER_SHEET})
 
 
 @router.get("/excel/sjabloon.xlsx")
@@ -593,22 +595,68 @@ def excel_template(request: Request, session: SessionDep):
                     headers={"Content-Disposition": 'attachment; filename="prestatieafspraken-sjabloon.xlsx"'})
 
 
+def _excel_refused(request: Request, errors: list, status_code: int) -> HTMLResponse:
+    response = _render(request, "excel.html", {"demo": False, "summary": None, "errors": errors,
+                                               "max_rows": excel.MAX_ROWS_PER_SHEET}, status_code=status_code)
+    if status_code == 413:  # the rest of the body is not read: end the connection after this answer
+        response.headers["Connection"] = "close"
+    return response
+
+
 @router.post("/excel", response_class=HTMLResponse)
-async def excel_import(request: Request, session: SessionDep, guard: _guard(Action.IMPORT_EXCEL)):
+async def excel_import(request: Request, session: SessionDep,
+                       guard: Annotated[Guarded, Depends(Permit(Action.IMPORT_EXCEL, streamed=True))]):
+    """Stream the upload to disk (capped at GEBIEDSATLAS_MAX_UPLOAD_MB, CSRF token checked on the way:
+    ``web/uploads.py``), check the package, and import it as a background job (``import_jobs``)."""
     ensure_parties(request, session)
-    form = await request.form()
-    upload = form.get("bestand")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _render(request, "excel.html", {"demo": False, "summary": None,
-                                               "errors": ["Kies een ingevuld sjabloon (.xlsx)."]}, status_code=422)
-    content = await upload.read()
+    settings = request.app.state.settings
+    store = import_jobs.JobStore.for_store(settings.database_url)
+    if store.open_jobs(guard.principal.user_id) >= import_jobs.MAX_OPEN_PER_USER:
+        return _excel_refused(request, [f"U hebt al {import_jobs.MAX_OPEN_PER_USER} imports lopen. Wacht tot die "
+                                        "klaar zijn en probeer het dan opnieuw."], 429)
+    job_id = store.new_id()
     try:
-        summary = excel.import_workbook(session, content, guard.actor, upload.filename, principal=guard.principal)
+        upload = await uploads.receive_upload(request, file_field="bestand", destination=store.upload_path(job_id),
+                                              max_bytes=settings.max_upload_mb * 2**20)
+    except uploads.UploadRefused as exc:
+        return _excel_refused(request, [exc.message], exc.status)
+    if upload is None:
+        return _excel_refused(request, ["Kies een ingevuld sjabloon (.xlsx)."], 422)
+    try:
+        await run_in_threadpool(excel.check_package, upload.path, upload.filename)
     except excel.ExcelImportError as exc:
-        return _render(request, "excel.html", {"demo": False, "summary": None, "errors": exc.errors},
-                       status_code=422)
-    session.commit()
-    return _render(request, "excel.html", {"demo": False, "summary": summary, "errors": []})
+        upload.path.unlink(missing_ok=True)
+        return _excel_refused(request, exc.errors, 422)
+    import_jobs.submit(store, job_id, upload.path, upload.filename, guard.principal.user_id, guard.actor,
+                       guard.principal, settings.database_url)
+    return _redirect(f"/afspraken/excel/taak/{job_id}")
+
+
+def _own_job(request: Request, job_id: str) -> import_jobs.Job:
+    """The job, for the person who started it only (anyone else: 404, its existence is not revealed)."""
+    user_id = current_principal(request).user_id
+    job = None
+    if user_id is not None:
+        job = import_jobs.JobStore.for_store(request.app.state.settings.database_url).load(job_id, user_id)
+    if job is None:
+        raise HTTPException(404, "Onbekende import.")
+    return job
+
+
+@router.get("/excel/taak/{job_id}", response_class=HTMLResponse)
+def excel_job_page(request: Request, job_id: str):
+    """Progress of an import (a script polls the status; without it the page has a link to refresh),
+    then the result or every error."""
+    job = _own_job(request, job_id)
+    response = _render(request, "excel_job.html", {"demo": False, "job": job, "summary": job.summary,
+                                                   "errors": job.errors, "error_count": job.error_count})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/excel/taak/{job_id}/status")
+def excel_job_status(request: Request, job_id: str):
+    return JSONResponse(_own_job(request, job_id).status(), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/kaart", response_class=HTMLResponse)
