@@ -157,6 +157,28 @@ def main() -> None:
                                     .where(Realisation.commitment_id.in_(ids)))
             versions = session.scalar(select(func.max(Realisation.version)).where(Realisation.commitment_id.in_(ids)))
         print(f"stored: {stored:,} realisation rows, up to version {versions}")
+        pages(url, _agreement_id, ids[0])
+
+
+def pages(url: str, agreement_id: int, commitment_id: int, runs: int = 3) -> None:
+    """The pages that show these realisations, over HTTP (in-process client): medians."""
+    import statistics
+
+    from fastapi.testclient import TestClient
+
+    from gebiedsatlas.config import Settings
+    from gebiedsatlas.web.app import create_app
+
+    client = TestClient(create_app(Settings(database_url=url, data_dir=REPO_DIR / "data")))
+    for path in (f"/afspraken/afspraak/{commitment_id}", f"/afspraken/afspraak/{commitment_id}?versies=20",
+                 f"/afspraken/{agreement_id}", f"/afspraken/{agreement_id}/export.xlsx",
+                 "/afspraken/monitoring?voorbeeld=1", f"/api/commitments/{commitment_id}"):
+        times = []
+        for _ in range(runs):
+            start = time.perf_counter()
+            client.get(path).raise_for_status()
+            times.append(time.perf_counter() - start)
+        print(f"GET {path}: {statistics.median(times) * 1000:.0f} ms median")
 
 
 if __name__ == "__main__":

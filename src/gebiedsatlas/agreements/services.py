@@ -741,12 +741,3 @@ def realisation_page(session: Session, commitment_id: int, page: int, size: int)
                            .offset(max(0, page - 1) * size).limit(size))
     return list(rows), total
 
-
-def latest_realisation_rows(session: Session, commitment_id: int) -> dict[int, Realisation]:
-    """The current (highest) version per year, read as such: not every version of every year."""
-    newest = (select(Realisation.year, func.max(Realisation.version).label("version"))
-              .where(Realisation.commitment_id == commitment_id).group_by(Realisation.year).subquery())
-    rows = session.scalars(select(Realisation).join(newest, (Realisation.year == newest.c.year)
-                                                    & (Realisation.version == newest.c.version))
-                           .where(Realisation.commitment_id == commitment_id).order_by(Realisation.year))
-    return {r.year: r for r in rows}

@@ -436,11 +436,33 @@ async def create_commitment(request: Request, session: SessionDep, agreement_id:
     return _redirect(f"/afspraken/afspraak/{commitment.id}")
 
 
+VERSIONS_PER_PAGE = 50
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and len(text) <= 7 and int(text) > 0 else 1
+
+
+def _pages(page: int, total: int, size: int) -> dict:
+    """Pagination of a long table: this page, the number of pages, the rows shown and the page links
+    (first, last and the neighbours of this one; None marks a gap)."""
+    count = max(1, -(-total // size))
+    page = min(page, count)
+    near = sorted({1, count, *range(max(1, page - 2), min(count, page + 2) + 1)})
+    links: list[int | None] = []
+    for n in near:
+        if links and n - links[-1] > 1:
+            links.append(None)
+        links.append(n)
+    return {"page": page, "count": count, "total": total, "first": (page - 1) * size + 1 if total else 0,
+            "last": min(total, page * size), "links": links}
+
+
 @router.get("/afspraak/{commitment_id:int}", response_class=HTMLResponse)
 def commitment_page(request: Request, session: SessionDep, commitment_id: int):
     commitment = visible_commitment(request, session, commitment_id)
     agreement = commitment.agreement
-    view = next(v for v in monitoring.commitment_views(session, agreement) if v.commitment.id == commitment.id)
+    view = monitoring.commitment_views(session, agreement, only=commitment)[0]
     catalogue = load_catalogue()
     chart = None
     if view.progress.series:
@@ -451,11 +473,13 @@ def commitment_page(request: Request, session: SessionDep, commitment_id: int):
                  "trend": [{"year": y, "value": trend.at(y)} for y in (trend.first_year, commitment.target_year)]
                  if trend else [],
                  "target": {"year": commitment.target_year, "value": commitment.target_value}}
-    versions = services.realisation_versions(session, commitment.id)
+    page = _page_number(request.query_params.get("versies"))
+    versions, total = services.realisation_page(session, commitment.id, page, VERSIONS_PER_PAGE)
     return _render(request, "commitment.html", {
         "demo": agreement.is_demo, "agreement": agreement, "c": commitment, "view": view,
         "indicator": catalogue.indicators.get(commitment.indicator_id or ""),
         "latest": latest_realisations(commitment), "versions": versions, "chart": chart,
+        "versions_page": _pages(page, total, VERSIONS_PER_PAGE),
         "planned": {t.year: t.planned for t in commitment.year_targets},
         "years": list(range(agreement.period_start, agreement.period_end + 1)),
         "may": {"edit": _may(request, Action.EDIT_COMMITMENT, commitment_target(commitment)),
