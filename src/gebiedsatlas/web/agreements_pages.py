@@ -58,7 +58,7 @@ from gebiedsatlas.web.agreements_access import (
     visible_agreement,
     visible_commitment,
 )
-from gebiedsatlas.web.auth import Guarded, Permit, current_principal
+from gebiedsatlas.web.auth import AuthError, Guarded, Permit, current_principal
 from gebiedsatlas.web.deps import get_or_404, get_session
 from gebiedsatlas.web.params import OptionalYear
 from gebiedsatlas.web.templating import NAVIGATION, templates
@@ -619,10 +619,10 @@ def excel_template(request: Request, session: SessionDep):
                     headers={"Content-Disposition": 'attachment; filename="prestatieafspraken-sjabloon.xlsx"'})
 
 
-def _excel_refused(request: Request, errors: list, status_code: int) -> HTMLResponse:
+def _excel_refused(request: Request, errors: list, status_code: int, unread: bool = False) -> HTMLResponse:
     response = _render(request, "excel.html", {"demo": False, "summary": None, "errors": errors,
                                                "max_rows": excel.MAX_ROWS_PER_SHEET}, status_code=status_code)
-    if status_code == 413:  # the rest of the body is not read: end the connection after this answer
+    if unread:  # (the rest of) the body was not read: end the connection after this answer
         response.headers["Connection"] = "close"
     return response
 
@@ -637,13 +637,16 @@ async def excel_import(request: Request, session: SessionDep,
     store = import_jobs.JobStore.for_store(settings.database_url)
     if store.open_jobs(guard.principal.user_id) >= import_jobs.MAX_OPEN_PER_USER:
         return _excel_refused(request, [f"U hebt al {import_jobs.MAX_OPEN_PER_USER} imports lopen. Wacht tot die "
-                                        "klaar zijn en probeer het dan opnieuw."], 429)
+                                        "klaar zijn en probeer het dan opnieuw."], 429, unread=True)
     job_id = store.new_id()
     try:
         upload = await uploads.receive_upload(request, file_field="bestand", destination=store.upload_path(job_id),
                                               max_bytes=settings.max_upload_mb * 2**20)
     except uploads.UploadRefused as exc:
-        return _excel_refused(request, [exc.message], exc.status)
+        return _excel_refused(request, [exc.message], exc.status, unread=True)
+    except AuthError as exc:  # the form's token was wrong: the file is not read
+        exc.headers = {**(exc.headers or {}), "Connection": "close"}
+        raise
     if upload is None:
         return _excel_refused(request, ["Kies een ingevuld sjabloon (.xlsx)."], 422)
     try:
