@@ -28,6 +28,7 @@ import os
 import queue
 import re
 import secrets
+import stat
 import tempfile
 import threading
 import time
@@ -139,6 +140,11 @@ class JobStore:
         uid = os.getuid() if hasattr(os, "getuid") else 0
         folder = Path(tempfile.gettempdir()) / f"gebiedsatlas-imports-{uid}-{key}"
         folder.mkdir(mode=0o700, exist_ok=True)
+        # The name is predictable and the temporary directory shared: use only a real folder of our own
+        # that nobody else can read or write (not one another user made, nor a link to one).
+        info = folder.lstat()
+        if not stat.S_ISDIR(info.st_mode) or (hasattr(os, "getuid") and info.st_uid != uid) or info.st_mode & 0o077:
+            raise RuntimeError(f"{folder} is geen eigen, afgeschermde map; verwijder hem of kies een andere TMPDIR.")
         return cls(folder)
 
     @staticmethod
