@@ -9,6 +9,7 @@ latencies during an import) are printed; run with ``-s`` to see them.
 from __future__ import annotations
 
 import io
+import os
 import random
 import re
 import select
@@ -193,6 +194,28 @@ def test_row_cap_and_a_wrong_dimension(store, monkeypatch):
     assert _realisation_count(store) == 60
 
 
+def test_job_store_shows_a_stopped_job_and_only_to_its_owner(store, monkeypatch, tmp_path):
+    jobs = import_jobs.JobStore.for_store(store)
+    gone = os.fork()
+    if gone == 0:
+        os._exit(0)
+    os.waitpid(gone, 0)  # a process id that no longer exists
+    job = import_jobs.Job(id=jobs.new_id(), user_id=7, filename="weg.xlsx", state=import_jobs.RUNNING, pid=gone)
+    jobs.save(job)
+    shown = jobs.load(job.id, 7)
+    assert (shown.state, shown.errors[0]) == ("mislukt", import_jobs.STOPPED)
+    assert jobs.load(job.id, 8) is None and jobs.load("../" + job.id, 7) is None
+    assert jobs.load(job.id, as_stored=True).state == import_jobs.RUNNING
+    # A folder of the right name that is not private is not used.
+    monkeypatch.setattr(import_jobs.tempfile, "gettempdir", lambda: str(tmp_path))
+    shared = tmp_path / f"gebiedsatlas-imports-{os.getuid()}-{jobs.folder.name.rsplit('-', 1)[1]}"
+    shared.mkdir(mode=0o777)
+    shared.chmod(0o777)
+    with pytest.raises(RuntimeError, match="geen eigen, afgeschermde map"):
+        import_jobs.JobStore.for_store(store)
+
+
+# ---------------------------------------------------------------- upload as a job (in-process client)
 # ---------------------------------------------------------------- upload as a job (in-process client)
 
 def test_upload_runs_as_a_job_only_its_owner_sees_it(store):
@@ -464,6 +487,33 @@ def test_other_requests_stay_fast_during_a_100000_row_import(store):
             numbers = {f"#{cid}": f"A{agreement}-{n}" for n, cid in enumerate(ids, start=1)}
             assert exported == {(numbers[ref], year): value for (ref, year), value in latest.items()}
             assert other.get("/afspraken/monitoring").status_code == 200
+    finally:
+        server.stop()
+
+
+def test_any_worker_shows_the_job(store):
+    """With two worker processes the job runs in the one that took the upload; both show its page."""
+    (commitment,) = _signed_agreement(store)
+    editor = member(store, CORPORATION, "redacteur")
+    server = LiveServer(store, workers=2)
+    try:
+        with httpx.Client(base_url=server.url) as client:
+            login(client, editor)
+            response = _upload(client, _workbook(_realisation_rows([commitment], 2_000)))
+            job_url = response.headers["location"]
+            cookies = dict(client.cookies)
+        pids = set()
+        for _ in range(60):  # a new connection each time: the kernel hands them to either worker
+            with httpx.Client(base_url=server.url, cookies=cookies) as fresh:
+                assert fresh.get(f"{job_url}/status").status_code == 200
+                assert fresh.get(job_url).status_code == 200
+        for line in server.output().splitlines():
+            if f'"path": "{job_url}' in line or f'"path":"{job_url}' in line:
+                pids.add(re.search(r'"pid": ?(\d+)', line).group(1))
+        assert len(pids) == 2, pids
+        with httpx.Client(base_url=server.url, cookies=cookies) as fresh:
+            assert _wait(fresh, job_url)["state"] == "klaar"
+        assert _realisation_count(store) == 2_000
     finally:
         server.stop()
 
