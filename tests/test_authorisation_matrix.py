@@ -16,6 +16,7 @@ from __future__ import annotations
 import io
 import re
 import shutil
+import time
 from dataclasses import dataclass
 from datetime import date
 
@@ -186,6 +187,26 @@ def _requests(world: World, token_id: int | None) -> dict[str, tuple[str, dict]]
         "token_id": token_id or 0}
 
 
+@dataclass
+class _Outcome:
+    status_code: int
+    text: str
+
+
+def _finished_upload(client, response):
+    """An accepted upload is imported as a job (303 to its page): wait for it; 200 if everything was
+    imported, 422 if its rows were refused (as the upload answered before it ran in the background)."""
+    job = response.headers.get("location", "")
+    if response.status_code != 303 or not job.startswith("/afspraken/excel/taak/"):
+        return response
+    for _ in range(600):
+        status = client.get(f"{job}/status").json()
+        if status["finished"]:
+            return _Outcome(200 if status["state"] == "klaar" else 422, client.get(job).text)
+        time.sleep(0.1)
+    raise AssertionError(f"{job} did not finish")
+
+
 def _status_body(state: str) -> dict:
     """The next step from each state: agree to the bod from concept, to closing from getekend."""
     return {"status": "bod"} if state == "concept" else {"status": "afgerond"}
@@ -309,9 +330,9 @@ def test_matrix(matrix_store, people, path, role, relation, state):
     if kind == "json":
         response = client.post(url, json=body, headers=person.headers)
     elif kind == "upload":
-        response = client.post(url, data={"csrf_token": person.csrf},
-                               files={"bestand": ("matrix.xlsx", _workbook(world), "application/octet-stream")},
-                               follow_redirects=False)
+        response = _finished_upload(client, client.post(
+            url, data={"csrf_token": person.csrf},
+            files={"bestand": ("matrix.xlsx", _workbook(world), "application/octet-stream")}, follow_redirects=False))
     else:
         response = client.post(url, data={**body, "csrf_token": person.csrf}, follow_redirects=False)
     allowed = expected(path, role, relation, state)

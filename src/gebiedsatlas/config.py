@@ -45,6 +45,7 @@ class Settings:
     atlas_public: bool = True
     demo_login: bool | None = None
     oidc: OidcSettings | None = field(default=None)
+    max_upload_mb: int = 20
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -58,6 +59,7 @@ class Settings:
             atlas_public=bool(_flag("GEBIEDSATLAS_ATLAS_PUBLIEK", True)),
             demo_login=_flag("GEBIEDSATLAS_DEMO_LOGIN", None),
             oidc=OidcSettings.from_env(),
+            max_upload_mb=int(os.environ.get("GEBIEDSATLAS_MAX_UPLOAD_MB", "20")),
         )
 
     @property

@@ -15,10 +15,12 @@ realisations for existing commitments can be imported too.
 from __future__ import annotations
 
 import io
-from collections.abc import Iterable
+import zipfile
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.comments import Comment
@@ -47,7 +49,7 @@ from gebiedsatlas.agreements.vocab import (
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.safe_cells import text_cells
-from gebiedsatlas.store.agreements import Agreement, Commitment
+from gebiedsatlas.store.agreements import Agreement, Commitment, Party
 
 # sheet -> [(header, field, help)]
 SHEETS: dict[str, list[tuple[str, str, str]]] = {
@@ -196,8 +198,83 @@ def _save(wb: Workbook) -> bytes:
 
 # ---------------------------------------------------------------- import
 
-def _rows(ws, columns, filename: str, errors: list[InputError]) -> list[tuple[int, dict]]:
-    headers = [str(c.value).strip().lower() if c.value is not None else "" for c in ws[1]]
+# Limits of an import. A small zip can unpack to gigabytes of sheet XML that openpyxl would read in
+# full, so the package is inspected (its central directory only: the sizes every part declares, which
+# zipfile never inflates beyond) before openpyxl opens it; rows are counted while they are read.
+MAX_ROWS_PER_SHEET = 200_000
+MAX_UNPACKED_BYTES = 100 * 2**20  # all parts of the package together, unpacked
+MAX_SHARED_STRINGS_BYTES = 40 * 2**20  # the shared strings are held in memory whole
+MAX_COMPRESSION_RATIO = 100  # for a part of more than RATIO_FROM_BYTES; real sheets pack 5–30×
+RATIO_FROM_BYTES = 2**20
+MAX_PARTS = 1_000
+MAX_COLUMNS = 100  # header cells looked at per sheet
+
+Source = bytes | str | Path | BinaryIO
+# progress(phase, done, total): phase "lezen" (total None), "controleren" or "opslaan".
+Progress = Callable[[str, int, int | None], None]
+
+
+def _number(value: float) -> str:
+    """Dutch thousands separator: 200.000."""
+    return f"{value:,.0f}".replace(",", ".")
+
+
+def _megabytes(size: int) -> str:
+    return f"{_number(max(1, round(size / 2**20)))} MB"
+
+
+def _readable(source: Source) -> BinaryIO | str | Path:
+    if isinstance(source, bytes | bytearray):
+        return io.BytesIO(source)
+    if hasattr(source, "seek"):
+        source.seek(0)
+    return source
+
+
+def _unreadable(filename: str, exc: BaseException | None = None) -> ExcelImportError:
+    return ExcelImportError([InputError(filename, "geen leesbaar Excel-bestand (.xlsx)",
+                                        found=type(exc).__name__ if exc is not None else None)])
+
+
+def check_package(source: Source, filename: str) -> None:
+    """Refuse a file that is no xlsx package, or that unpacks to more than the limits allow, before any
+    XML of it is read (``ExcelImportError`` naming the limit)."""
+    try:
+        with zipfile.ZipFile(_readable(source)) as archive:
+            parts = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise _unreadable(filename, exc) from None
+    if not any(p.filename == "[Content_Types].xml" for p in parts):
+        raise _unreadable(filename)
+    advice = "verdeel de gegevens over meerdere bestanden"
+    if len(parts) > MAX_PARTS:
+        raise ExcelImportError([InputError(filename, f"het bestand bestaat uit {_number(len(parts))} onderdelen",
+                                           expected=f"hoogstens {_number(MAX_PARTS)} onderdelen")])
+    total = sum(p.file_size for p in parts)
+    if total > MAX_UNPACKED_BYTES:
+        raise ExcelImportError([InputError(
+            filename, f"te groot om in te lezen: uitgepakt is het {_megabytes(total)}",
+            expected=f"hoogstens {_megabytes(MAX_UNPACKED_BYTES)} uitgepakt; {advice}")])
+    for part in parts:
+        if part.file_size > RATIO_FROM_BYTES and part.file_size > MAX_COMPRESSION_RATIO * max(part.compress_size, 1):
+            ratio = part.file_size / max(part.compress_size, 1)
+            raise ExcelImportError([InputError(
+                filename, f"ongewoon sterk ingepakt: onderdeel {part.filename} is uitgepakt {_number(ratio)} keer "
+                          "zo groot (bijvoorbeeld een blad met heel veel lege of herhaalde cellen)",
+                expected=f"hoogstens {MAX_COMPRESSION_RATIO} keer zo groot uitgepakt")])
+        if part.filename.lower().endswith("sharedstrings.xml") and part.file_size > MAX_SHARED_STRINGS_BYTES:
+            raise ExcelImportError([InputError(
+                filename, f"te veel tekst: de gedeelde teksten zijn uitgepakt {_megabytes(part.file_size)}",
+                expected=f"hoogstens {_megabytes(MAX_SHARED_STRINGS_BYTES)}; {advice}")])
+
+
+def _rows(ws, columns, filename: str, errors: list[InputError], progress: Progress | None = None,
+          done: int = 0) -> list[tuple[int, dict]]:
+    # Read-only sheets trust the stored dimension, which some programs write wrongly (rows beyond it
+    # would be skipped silently): read what is there, up to the columns that are needed.
+    ws.reset_dimensions()
+    first = next(ws.iter_rows(min_row=1, max_row=1, max_col=MAX_COLUMNS, values_only=True), ())
+    headers = [str(v).strip().lower() if v is not None else "" for v in first]
     where = {}
     for header, field, _help in columns:
         if header in headers:
@@ -208,12 +285,50 @@ def _rows(ws, columns, filename: str, errors: list[InputError]) -> list[tuple[in
     if len(where) < len(columns):
         return []
     out = []
-    for row_number, row in enumerate(ws.iter_rows(min_row=2, values_only=True), start=2):
-        values = {field: row[i] if i < len(row) else None for field, i in where.items()}
+    width = max(where.values()) + 1
+    for row_number, row in enumerate(ws.iter_rows(min_row=2, max_col=width, values_only=True), start=2):
+        if row_number > MAX_ROWS_PER_SHEET + 1:
+            errors.append(InputError(f"{filename}, blad {ws.title!r}",
+                                     f"meer dan {_number(MAX_ROWS_PER_SHEET)} rijen", row=row_number,
+                                     expected=f"hoogstens {_number(MAX_ROWS_PER_SHEET)} rijen per blad; verdeel de "
+                                              "gegevens over meerdere bestanden"))
+            return []
+        if progress is not None and row_number % 5000 == 0:
+            progress("lezen", done + row_number, None)
+        values = {field: row[i] for field, i in where.items()}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in values.values()):
             continue
         out.append((row_number, values))
     return out
+
+
+def read_workbook(source: Source, filename: str = "werkboek.xlsx", progress: Progress | None = None
+                  ) -> dict[str, list[tuple[int, dict]]]:
+    """The rows of the four sheets as ``{sheet: [(row number, {field: value})]}``, read with openpyxl's
+    read-only mode (the sheet XML is streamed, never held whole) after ``check_package``."""
+    check_package(source, filename)
+    errors: list[InputError] = []
+    try:
+        wb = load_workbook(_readable(source), read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
+        raise _unreadable(filename, exc) from None
+    try:
+        missing = [name for name in SHEETS if name not in wb.sheetnames]
+        if missing:
+            raise ExcelImportError([InputError(filename, "blad ontbreekt", column=name,
+                                               expected=", ".join(SHEETS)) for name in missing])
+        rows: dict[str, list[tuple[int, dict]]] = {}
+        for name, columns in SHEETS.items():
+            rows[name] = _rows(wb[name], columns, filename, errors, progress, sum(len(r) for r in rows.values()))
+    except ExcelImportError:
+        raise
+    except Exception as exc:  # a damaged part shows only while it is read
+        raise _unreadable(filename, exc) from None
+    finally:
+        wb.close()
+    if errors:
+        raise ExcelImportError(errors)
+    return rows
 
 
 def _column(columns, field: str) -> str:
@@ -231,32 +346,24 @@ def _text(value) -> str:
     return str(value).strip()
 
 
-def import_workbook(session: Session, content: bytes, actor: Actor, filename: str = "werkboek.xlsx", *,
-                    principal: Principal | None = None) -> ImportSummary:
-    """Import a filled-in template: everything, or nothing when any row has an error.
+def import_workbook(session: Session, source: Source, actor: Actor, filename: str = "werkboek.xlsx", *,
+                    principal: Principal | None = None, progress: Progress | None = None) -> ImportSummary:
+    """Import a filled-in template (bytes, a path or a binary file): everything, or nothing when any row
+    has an error.
 
     With a ``principal`` (an upload in the web app) every row passes the permission of what it does
     (``accounts.permissions.decide``): a new agreement must have the person's organisation as a party,
     a commitment, jaarschijf or realisation on a stored agreement needs the rights on that agreement,
     and statuses cannot be set (every party signs in the atlas). Without one (the command line, run by
-    the operator of the server) statuses of agreements signed elsewhere may be recorded."""
-    try:
-        wb = load_workbook(io.BytesIO(content), data_only=True)
-    except Exception as exc:  # openpyxl raises many kinds for a non-xlsx file
-        raise ExcelImportError([InputError(filename, "geen leesbaar Excel-bestand (.xlsx)",
-                                           found=type(exc).__name__)]) from None
+    the operator of the server) statuses of agreements signed elsewhere may be recorded.
+
+    ``progress(phase, done, total)`` is called now and then (the upload job shows it)."""
+    rows = read_workbook(source, filename, progress)
     errors: list[InputError] = []
-    missing = [name for name in SHEETS if name not in wb.sheetnames]
-    if missing:
-        raise ExcelImportError([InputError(filename, "blad ontbreekt", column=name,
-                                           expected=", ".join(SHEETS)) for name in missing])
-    rows = {name: _rows(wb[name], columns, filename, errors) for name, columns in SHEETS.items()}
-    if errors:
-        raise ExcelImportError(errors)
     summary = ImportSummary()
     savepoint = session.begin_nested()
     try:
-        _apply(session, rows, actor, filename, errors, summary, principal)
+        _apply(session, rows, actor, filename, errors, summary, principal, progress)
     except BaseException:
         savepoint.rollback()
         raise
@@ -284,8 +391,39 @@ def _refusal(principal: Principal | None, action: Action, target: Target) -> str
     return None if decision.allowed else decision.reason
 
 
+class _Lookups:
+    """What many rows of one file refer to, looked up once: stored commitments by ``#id`` and parties
+    by name. The objects are kept referenced here: the session holds only weak references, and an
+    object it forgets is loaded again (with its agreement and parties) on the next row."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self.commitments: dict[int, Commitment | None] = {}
+        self.parties: dict[str, list] = {}
+        self.refusals: dict[tuple, str | None] = {}
+
+    def stored_commitment(self, commitment_id: int) -> Commitment | None:
+        if commitment_id not in self.commitments:
+            self.commitments[commitment_id] = self.session.get(Commitment, commitment_id)
+        return self.commitments[commitment_id]
+
+    def party_ids(self, text: str) -> list[int]:
+        """The parties a cell names (ids or names separated by ;); [] when one is unknown."""
+        if text not in self.parties:
+            ids = services.parse_party_ids(self.session, {"p": text}, "p", {})
+            self.parties[text] = [self.session.get(Party, i) for i in ids]
+        return [p.id for p in self.parties[text]]
+
+    def refusal(self, principal: Principal | None, action: Action, commitment: Commitment) -> str | None:
+        key = (action, id(commitment))
+        if key not in self.refusals:
+            self.refusals[key] = _refusal(principal, action, commitment_target(commitment))
+        return self.refusals[key]
+
+
 def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: list, summary: ImportSummary,
-           principal: Principal | None = None) -> None:
+           principal: Principal | None = None, progress: Progress | None = None) -> None:
+    lookups = _Lookups(session)
     agreements: dict[str, Agreement | None] = {}
     # Statuses are applied last: signing needs the commitments of the later sheets.
     pending_status: list[tuple[Agreement, int, str]] = []
@@ -352,7 +490,7 @@ def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: li
             commitments[key] = None
     cols = SHEETS["Jaarschijven"]
     for row, values in rows["Jaarschijven"]:
-        commitment = _commitment_ref(session, _text(values["commitment"]), commitments, errors, filename,
+        commitment = _commitment_ref(lookups, _text(values["commitment"]), commitments, errors, filename,
                                      "Jaarschijven", row, cols)
         local: dict[str, str] = {}
         year = services.parse_int(values, "year", local, required=True, label="een jaar")
@@ -363,7 +501,7 @@ def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: li
             local["commitment"] = "Jaarschijven horen bij een afspraak met soort doel 'output'."
         stored_before = commitment is not None and all(commitment is not c for c in commitments.values())
         if stored_before and "commitment" not in local:  # new commitments of this file come with theirs
-            refusal = _refusal(principal, Action.EDIT_YEAR_TARGETS, commitment_target(commitment))
+            refusal = lookups.refusal(principal, Action.EDIT_YEAR_TARGETS, commitment)
             if refusal:
                 local["commitment"] = refusal
         for field, message in local.items():
@@ -371,28 +509,38 @@ def _apply(session: Session, rows: dict, actor: Actor, filename: str, errors: li
         if commitment is not None and not local:
             services.set_year_targets(session, commitment, {year: planned}, actor)
             summary.year_targets += 1
+    # Realisations are validated row by row and then stored in bulk (the same versions and history
+    # lines as one by one, ``services.report_realisations``): a file may hold a hundred thousand.
     cols = SHEETS["Realisaties"]
-    for row, values in rows["Realisaties"]:
-        commitment = _commitment_ref(session, _text(values["commitment"]), commitments, errors, filename,
+    reported: list[tuple[Commitment, services.RealisationInput]] = []
+    total = len(rows["Realisaties"])
+    for n, (row, values) in enumerate(rows["Realisaties"], start=1):
+        if progress is not None and n % 2000 == 0:
+            progress("controleren", n, total)
+        commitment = _commitment_ref(lookups, _text(values["commitment"]), commitments, errors, filename,
                                      "Realisaties", row, cols)
         if commitment is None:
             continue
-        refusal = _refusal(principal, Action.REPORT_REALISATION, commitment_target(commitment))
-        if refusal is None and principal is not None:
-            asked = services.parse_party_ids(session, {"p": _text(values["reported_by_party_id"])}, "p", {})
-            if not asked or asked[0] not in principal.party_ids:
-                refusal = "U meldt een realisatie namens uw eigen organisatie."
+        party = _text(values["reported_by_party_id"])
+        party_ids = lookups.party_ids(party)
+        refusal = lookups.refusal(principal, Action.REPORT_REALISATION, commitment)
+        if refusal is None and principal is not None and (not party_ids or party_ids[0] not in principal.party_ids):
+            refusal = "U meldt een realisatie namens uw eigen organisatie."
         if refusal:
             _fail(errors, filename, "Realisaties", row, cols, "commitment", refusal)
             continue
         try:
-            data = services.parse_realisation(session, commitment, {**values,
-                                                                     "reported_by_party_id": _text(
-                                                                         values["reported_by_party_id"])})
-            services.report_realisation(session, commitment, data, actor)
-            summary.realisations += 1
+            # A known party goes in by id (found in the session), an unknown one by its text (for the message).
+            reported.append((commitment, services.parse_realisation(
+                session, commitment, {**values, "reported_by_party_id": party_ids or party})))
         except services.ValidationFailed as exc:
             _validation(errors, filename, "Realisaties", row, cols, exc)
+    if progress is not None and total:
+        progress("controleren", total, total)
+    if reported and not errors:  # with errors nothing is kept: no need to write
+        if progress is not None:
+            progress("opslaan", 0, len(reported))
+        summary.realisations += services.report_realisations(session, reported, actor)
     cols = SHEETS["Afspraken"]
     for agreement, row, status in pending_status:
         path = {"concept": [], "bod": ["bod"], "getekend": ["bod", "getekend"],
@@ -413,9 +561,10 @@ def _agreement_ref(session: Session, ref: str, agreements: dict) -> Agreement | 
     return agreements.get(ref)
 
 
-def _commitment_ref(session, ref: str, commitments: dict, errors, filename, sheet, row, cols) -> Commitment | None:
-    if ref.startswith("#") and ref[1:].isdigit():
-        found = session.get(Commitment, int(ref[1:]))
+def _commitment_ref(lookups: _Lookups, ref: str, commitments: dict, errors, filename, sheet, row,
+                    cols) -> Commitment | None:
+    if ref.startswith("#") and ref[1:].isdigit() and len(ref) <= 12:
+        found = lookups.stored_commitment(int(ref[1:]))
         if found is None:
             _fail(errors, filename, sheet, row, cols, "commitment", f"Er is geen opgeslagen afspraak {ref}.")
         return found

@@ -99,15 +99,17 @@ def list_agreements(session: Session, *, demo: bool = False, gemeente_code: str 
 
 
 def commitment_views(session: Session, agreement: Agreement, reference_year: int | None = None,
-                     series_cache: dict | None = None) -> list[CommitmentView]:
-    """Each commitment of an agreement with its SMART findings, derived status and scope label."""
+                     series_cache: dict | None = None, only: Commitment | None = None) -> list[CommitmentView]:
+    """Each commitment of an agreement (or ``only`` that one: its page need not read the others'
+    realisations) with its SMART findings, derived status and scope label."""
     index = area_index(session)
     catalogue = load_catalogue()
+    commitments = [only] if only is not None else list(agreement.commitments)
     if series_cache is None:
-        series_cache = prefetch_series(session, list(agreement.commitments))
+        series_cache = prefetch_series(session, commitments)
     return [CommitmentView(c, commitment_progress(session, c, reference_year, catalogue, series_cache),
                            scope_label(index, agreement.gemeente_code, c.scope_kind, list(c.scope_codes or [])))
-            for c in agreement.commitments]
+            for c in commitments]
 
 
 def reciprocity(agreement: Agreement) -> list[dict]:

@@ -15,12 +15,12 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from sqlalchemy.orm import Session
-from starlette.datastructures import UploadFile
+from starlette.concurrency import run_in_threadpool
 
 from gebiedsatlas.accounts.permissions import STATUS_APPROVALS, Action, decide
-from gebiedsatlas.agreements import excel, history, monitoring, services
+from gebiedsatlas.agreements import excel, history, import_jobs, monitoring, services
 from gebiedsatlas.agreements.access import agreement_target, commitment_target
 from gebiedsatlas.agreements.parties import list_parties
 from gebiedsatlas.agreements.progress import OUTCOME_AT_RISK, OUTPUT_AT_RISK, OUTPUT_ON_TRACK
@@ -42,6 +42,7 @@ from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Party
+from gebiedsatlas.web import uploads
 from gebiedsatlas.web.agreements_access import (
     PermitStatus,
     agreement_from_path,
@@ -56,7 +57,7 @@ from gebiedsatlas.web.agreements_access import (
     visible_agreement,
     visible_commitment,
 )
-from gebiedsatlas.web.auth import Guarded, Permit, current_principal
+from gebiedsatlas.web.auth import AuthError, Guarded, Permit, current_principal
 from gebiedsatlas.web.deps import get_or_404, get_session
 from gebiedsatlas.web.params import OptionalYear
 from gebiedsatlas.web.templating import NAVIGATION, templates
@@ -447,11 +448,33 @@ async def create_commitment(request: Request, session: SessionDep, agreement_id:
     return _redirect(f"/afspraken/afspraak/{commitment.id}")
 
 
+VERSIONS_PER_PAGE = 50
+
+
+def _page_number(text: str | None) -> int:
+    return int(text) if text and text.isdigit() and len(text) <= 7 and int(text) > 0 else 1
+
+
+def _pages(page: int, total: int, size: int) -> dict:
+    """Pagination of a long table: this page, the number of pages, the rows shown and the page links
+    (first, last and the neighbours of this one; None marks a gap)."""
+    count = max(1, -(-total // size))
+    page = min(page, count)
+    near = sorted({1, count, *range(max(1, page - 2), min(count, page + 2) + 1)})
+    links: list[int | None] = []
+    for n in near:
+        if links and n - links[-1] > 1:
+            links.append(None)
+        links.append(n)
+    return {"page": page, "count": count, "total": total, "first": (page - 1) * size + 1 if total else 0,
+            "last": min(total, page * size), "links": links}
+
+
 @router.get("/afspraak/{commitment_id:int}", response_class=HTMLResponse)
 def commitment_page(request: Request, session: SessionDep, commitment_id: int):
     commitment = visible_commitment(request, session, commitment_id)
     agreement = commitment.agreement
-    view = next(v for v in monitoring.commitment_views(session, agreement) if v.commitment.id == commitment.id)
+    view = monitoring.commitment_views(session, agreement, only=commitment)[0]
     catalogue = load_catalogue()
     chart = None
     if view.progress.series:
@@ -462,11 +485,13 @@ def commitment_page(request: Request, session: SessionDep, commitment_id: int):
                  "trend": [{"year": y, "value": trend.at(y)} for y in (trend.first_year, commitment.target_year)]
                  if trend else [],
                  "target": {"year": commitment.target_year, "value": commitment.target_value}}
-    versions = services.realisation_versions(session, commitment.id)
+    page = _page_number(request.query_params.get("versies"))
+    versions, total = services.realisation_page(session, commitment.id, page, VERSIONS_PER_PAGE)
     return _render(request, "commitment.html", {
         "demo": agreement.is_demo, "agreement": agreement, "c": commitment, "view": view,
         "indicator": catalogue.indicators.get(commitment.indicator_id or ""),
         "latest": latest_realisations(commitment), "versions": versions, "chart": chart,
+        "versions_page": _pages(page, total, VERSIONS_PER_PAGE),
         "planned": {t.year: t.planned for t in commitment.year_targets},
         "years": list(range(agreement.period_start, agreement.period_end + 1)),
         "may": {"edit": _may(request, Action.EDIT_COMMITMENT, commitment_target(commitment)),
@@ -600,7 +625,8 @@ def rules(request: Request):
 @router.get("/excel", response_class=HTMLResponse)
 def excel_page(request: Request, session: SessionDep):
     ensure_parties(request, session)
-    return _render(request, "excel.html", {"demo": False, "errors": [], "summary": None})
+    return _render(request, "excel.html", {"demo": False, "errors": [], "summary": None,
+                                           "max_rows": excel.MAX_ROWS_PER_SHEET})
 
 
 @router.get("/excel/sjabloon.xlsx")
@@ -610,22 +636,71 @@ def excel_template(request: Request, session: SessionDep):
                     headers={"Content-Disposition": 'attachment; filename="prestatieafspraken-sjabloon.xlsx"'})
 
 
+def _excel_refused(request: Request, errors: list, status_code: int, unread: bool = False) -> HTMLResponse:
+    response = _render(request, "excel.html", {"demo": False, "summary": None, "errors": errors,
+                                               "max_rows": excel.MAX_ROWS_PER_SHEET}, status_code=status_code)
+    if unread:  # (the rest of) the body was not read: end the connection after this answer
+        response.headers["Connection"] = "close"
+    return response
+
+
 @router.post("/excel", response_class=HTMLResponse)
-async def excel_import(request: Request, session: SessionDep, guard: _guard(Action.IMPORT_EXCEL)):
+async def excel_import(request: Request, session: SessionDep,
+                       guard: Annotated[Guarded, Depends(Permit(Action.IMPORT_EXCEL, streamed=True))]):
+    """Stream the upload to disk (capped at GEBIEDSATLAS_MAX_UPLOAD_MB, CSRF token checked on the way:
+    ``web/uploads.py``), check the package, and import it as a background job (``import_jobs``)."""
     ensure_parties(request, session)
-    form = await request.form()
-    upload = form.get("bestand")
-    if not isinstance(upload, UploadFile) or not upload.filename:
-        return _render(request, "excel.html", {"demo": False, "summary": None,
-                                               "errors": ["Kies een ingevuld sjabloon (.xlsx)."]}, status_code=422)
-    content = await upload.read()
+    settings = request.app.state.settings
+    store = import_jobs.JobStore.for_store(settings.database_url)
+    if store.open_jobs(guard.principal.user_id) >= import_jobs.MAX_OPEN_PER_USER:
+        return _excel_refused(request, [f"U hebt al {import_jobs.MAX_OPEN_PER_USER} imports lopen. Wacht tot die "
+                                        "klaar zijn en probeer het dan opnieuw."], 429, unread=True)
+    job_id = store.new_id()
     try:
-        summary = excel.import_workbook(session, content, guard.actor, upload.filename, principal=guard.principal)
+        upload = await uploads.receive_upload(request, file_field="bestand", destination=store.upload_path(job_id),
+                                              max_bytes=settings.max_upload_mb * 2**20)
+    except uploads.UploadRefused as exc:
+        return _excel_refused(request, [exc.message], exc.status, unread=True)
+    except AuthError as exc:  # the form's token was wrong: the file is not read
+        exc.headers = {**(exc.headers or {}), "Connection": "close"}
+        raise
+    if upload is None:
+        return _excel_refused(request, ["Kies een ingevuld sjabloon (.xlsx)."], 422)
+    try:
+        await run_in_threadpool(excel.check_package, upload.path, upload.filename)
     except excel.ExcelImportError as exc:
-        return _render(request, "excel.html", {"demo": False, "summary": None, "errors": exc.errors},
-                       status_code=422)
-    session.commit()
-    return _render(request, "excel.html", {"demo": False, "summary": summary, "errors": []})
+        upload.path.unlink(missing_ok=True)
+        return _excel_refused(request, exc.errors, 422)
+    import_jobs.submit(store, job_id, upload.path, upload.filename, guard.principal.user_id, guard.actor,
+                       guard.principal, settings.database_url)
+    return _redirect(f"/afspraken/excel/taak/{job_id}")
+
+
+def _own_job(request: Request, job_id: str) -> import_jobs.Job:
+    """The job, for the person who started it only (anyone else: 404, its existence is not revealed)."""
+    user_id = current_principal(request).user_id
+    job = None
+    if user_id is not None:
+        job = import_jobs.JobStore.for_store(request.app.state.settings.database_url).load(job_id, user_id)
+    if job is None:
+        raise HTTPException(404, "Onbekende import.")
+    return job
+
+
+@router.get("/excel/taak/{job_id}", response_class=HTMLResponse)
+def excel_job_page(request: Request, job_id: str):
+    """Progress of an import (a script polls the status; without it the page has a link to refresh),
+    then the result or every error."""
+    job = _own_job(request, job_id)
+    response = _render(request, "excel_job.html", {"demo": False, "job": job, "summary": job.summary,
+                                                   "errors": job.errors, "error_count": job.error_count})
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@router.get("/excel/taak/{job_id}/status")
+def excel_job_status(request: Request, job_id: str):
+    return JSONResponse(_own_job(request, job_id).status(), headers={"Cache-Control": "no-store"})
 
 
 @router.get("/kaart", response_class=HTMLResponse)

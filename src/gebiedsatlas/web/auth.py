@@ -152,9 +152,17 @@ def _same_origin(request: Request) -> bool:
     return origin == _own_origin(request)
 
 
-async def csrf_problem(request: Request) -> str | None:
+CSRF_EXPIRED = ("Het formulier is verlopen of kwam niet van deze website. Laad de pagina opnieuw en probeer het "
+                "nog eens.")
+
+
+async def csrf_problem(request: Request, read_form: bool = True) -> str | None:
     """Why this request fails the CSRF check, or None. Bearer-token requests carry no ambient
-    credentials and are exempt."""
+    credentials and are exempt.
+
+    ``read_form=False`` (a streamed upload): the body is not read here; a form without the header
+    token is marked ``csrf_pending`` and its field is checked by ``check_streamed_csrf`` as the body
+    is read (``web/uploads.py``), before any byte of the file is accepted."""
     if request.method not in MUTATING or getattr(request.state, "via_token", False):
         return None
     if not _same_origin(request):
@@ -162,11 +170,27 @@ async def csrf_problem(request: Request) -> str | None:
     expected = _session_data(request).get(CSRF_FIELD)
     sent = request.headers.get(CSRF_HEADER)
     if sent is None and "form" in request.headers.get("content-type", ""):
+        if not read_form:
+            request.state.csrf_pending = True
+            return None
         sent = (await request.form()).get(CSRF_FIELD)
     if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
-        return ("Het formulier is verlopen of kwam niet van deze website. Laad de pagina opnieuw en probeer het "
-                "nog eens.")
+        return CSRF_EXPIRED
     return None
+
+
+def check_streamed_csrf(request: Request, sent: str | None) -> None:
+    """The token check a streamed upload's guard left pending (``Permit(..., streamed=True)``): raises
+    403, logged as denied, unless ``sent`` (the form's ``csrf_token`` field) is the session's token."""
+    if not getattr(request.state, "csrf_pending", False):
+        return
+    expected = _session_data(request).get(CSRF_FIELD)
+    if not expected or not isinstance(sent, str) or not hmac.compare_digest(expected, sent):
+        guarded: Guarded = request.state.guarded
+        request.state.guarded = None  # denied, not an allowed write that failed
+        raise deny(request, guarded.principal, request.state.guarded_action, CSRF_EXPIRED, guarded.target,
+                   status=403)
+    request.state.csrf_pending = False
 
 
 # ---------------------------------------------------------------- the guard
@@ -199,14 +223,18 @@ class Permit:
     """The declared permission of a route: ``Depends(Permit(Action.X, loader))``.
 
     ``loader(request, session)`` builds the ``Target`` (may be async, may raise 404).
+    ``streamed=True``: the route reads its multipart body as a stream with ``web.uploads.receive_upload``
+    (never ``request.form()``, which reads the whole body first); the guard checks the origin and a
+    header token, and that function checks the form's token when it arrives.
 
     The guard runs on the event loop; its database work (who is asking, the target, logging a denial)
     runs in the thread pool, so many parallel writers waiting for a lock or a pooled connection never
     block the loop that the holders need to finish."""
 
-    def __init__(self, action: Action, loader: TargetLoader | None = None) -> None:
+    def __init__(self, action: Action, loader: TargetLoader | None = None, *, streamed: bool = False) -> None:
         self.action = action
         self.loader = loader
+        self.streamed = streamed
 
     async def __call__(self, request: Request, session: Annotated[Session, Depends(get_session)]) -> Guarded:
         principal = await run_in_threadpool(current_principal, request)
@@ -224,7 +252,7 @@ class Permit:
             raise await run_in_threadpool(deny, request, principal, self.action.value, decision.reason, target)
         # After the rule: a request that may not do this is refused either way; one that may, must
         # also come from this site (its cookie could have been sent along by another one).
-        problem = await csrf_problem(request)
+        problem = await csrf_problem(request, read_form=not self.streamed)
         if problem:
             raise await run_in_threadpool(deny, request, principal, self.action.value, problem, target, status=403)
         guarded = Guarded(principal, actor_for(request, principal, decision.organisation), target, decision)
