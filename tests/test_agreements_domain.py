@@ -391,3 +391,13 @@ def test_trend_recovers_a_straight_line(slope, intercept, years):
     points = [(y, intercept + slope * (y - 2000)) for y in years]
     trend = fit_trend(points)
     assert trend.at(2029) == pytest.approx(intercept + slope * 29, abs=1e-6)
+
+
+def test_party_names_are_unique_in_any_case_and_script(store):
+    """SQLite's lower() knows only ASCII: a second "Één Huurdersraad" or "één huurdersraad", or a party
+    named like the alliance's organisation, must be a field error, not a database error."""
+    with db.session_scope(store) as session:
+        services.create_party(session, "Één Huurdersraad", "huurdersorganisatie", ACTOR)
+        for name in ("Één Huurdersraad", "één huurdersraad", "ÉÉN HUURDERSRAAD", "New Town Alliantie"):
+            with pytest.raises(services.ValidationFailed, match="Er is al een partij of organisatie"):
+                services.create_party(session, name, "huurdersorganisatie", ACTOR)

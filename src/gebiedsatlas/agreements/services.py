@@ -63,7 +63,7 @@ from gebiedsatlas.agreements.vocab import (
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.store.accounts import AgreementApproval, AuditEvent
+from gebiedsatlas.store.accounts import AgreementApproval, AuditEvent, Organisation
 from gebiedsatlas.store.agreements import (
     Agreement,
     AgreementParty,
@@ -663,6 +663,14 @@ def year_target_differences(commitment: Commitment, targets: dict[int, float]) -
 
 # ---------------------------------------------------------------- changes
 
+def _name_taken(session: Session, name: str) -> bool:
+    """Whether a party or organisation has this name, in any case (compared in Python: SQLite's lower()
+    knows only ASCII, so "Één" and "één" would slip past it). There are a few hundred at most."""
+    wanted = name.casefold()
+    names = session.scalars(select(Party.name).union(select(Organisation.name)))
+    return any(existing.casefold() == wanted for existing in names)
+
+
 def create_party(session: Session, name: str, kind: str, actor: Actor, *, gemeente_code: str | None = None,
                  note: str = "", is_demo: bool = False) -> Party:
     errors: dict[str, str] = {}
@@ -672,8 +680,8 @@ def create_party(session: Session, name: str, kind: str, actor: Actor, *, gemeen
         errors["name"] = too_long(NAME_MAX, len(name))
     elif len(name) < 2:
         errors["name"] = "Verplicht: de naam van de organisatie."
-    elif session.scalar(select(Party).where(func.lower(Party.name) == name.lower())):
-        errors["name"] = f"Er is al een partij {name!r}."
+    elif _name_taken(session, name):
+        errors["name"] = f"Er is al een partij of organisatie {name!r}."
     if kind not in PARTY_KINDS:
         errors["kind"] = f"Onbekende soort {kind!r}; kies uit {', '.join(PARTY_KINDS)}."
     if len(note) > TEXT_MAX:
