@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from gebiedsatlas.store import readonly
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 
 
@@ -23,6 +25,9 @@ def _ensure_sqlite_folder(url: str) -> None:
 @lru_cache(maxsize=8)
 def get_engine(url: str) -> Engine:
     """One engine per URL per process. SQLite files get their folder created and foreign keys on."""
+    read_only = readonly.read_only_engine(url)  # a store this process may not write: read-only, see there
+    if read_only is not None:
+        return read_only
     _ensure_sqlite_folder(url)
     engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":

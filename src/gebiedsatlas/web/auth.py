@@ -31,6 +31,7 @@ from gebiedsatlas.accounts.permissions import Action, Decision, Target, decide, 
 from gebiedsatlas.accounts.principal import ANONYMOUS, Principal
 from gebiedsatlas.store import db
 from gebiedsatlas.store.accounts import UserAccount
+from gebiedsatlas.store.readonly import is_read_only
 from gebiedsatlas.web.deps import get_session
 
 SESSION_COOKIE = "gebiedsatlas_sessie"
@@ -80,7 +81,8 @@ def current_principal(request: Request) -> Principal:
             found = accounts.user_for_token(session, authorization[7:].strip())
             if found is not None:
                 user, token = found
-                token.last_used_at = audit.now()
+                if not is_read_only(url):  # a read stays a read on a read-only store
+                    token.last_used_at = audit.now()
                 principal = accounts.principal_for(session, user, "token")
         request.state.via_token = True
     else:
