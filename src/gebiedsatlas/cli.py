@@ -190,5 +190,40 @@ def info() -> None:
             _print_summary(run.summary)
 
 
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="het back-upbestand; het manifest komt ernaast")]) -> None:
+    """Maak een consistente back-up van de database (ook terwijl de server draait), met een manifest."""
+    from gebiedsatlas.store import backup as store_backup
+
+    settings = Settings.from_env()
+    try:
+        manifest = store_backup.backup(settings.database_url, file)
+    except store_backup.BackupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    console.print(f"Back-up geschreven: {file} ({store_backup.describe(manifest)}), met "
+                  f"{store_backup.manifest_path(file).name}.", soft_wrap=True)
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="een back-up van gebiedsatlas backup (met zijn manifest)")],
+    yes: Annotated[bool, typer.Option("--ja", help="niet om bevestiging vragen")] = False,
+) -> None:
+    """Zet een back-up terug (vervangt alle gegevens) en controleer dat de inhoud gelijk is aan de back-up."""
+    from gebiedsatlas.store import backup as store_backup
+
+    settings = Settings.from_env()
+    if not yes:
+        typer.confirm(f"Alle gegevens in de database worden vervangen door {file}. Doorgaan?", abort=True)
+    try:
+        manifest = store_backup.restore(settings.database_url, file)
+    except store_backup.BackupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    console.print(f"Hersteld uit {file} en gecontroleerd: {store_backup.describe(manifest)}, inhoud gelijk aan "
+                  "de back-up. Herstart de server.", soft_wrap=True)
+
+
 if __name__ == "__main__":
     app()
