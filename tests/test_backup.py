@@ -169,3 +169,11 @@ def test_postgres_backup_and_restore_pg_dump_and_logical(tmp_path):
         with make_client(empty) as client:
             assert client.get("/api/agreements?demo=true").status_code == 200
             assert client.get("/ready").json()["status"] == "gereed"
+
+
+def test_backup_of_a_missing_store_says_so_and_creates_nothing(tmp_path):
+    url = f"sqlite:///{tmp_path / 'geen.sqlite'}"
+    result = _cli(url, "backup", str(tmp_path / "atlas.backup"))
+    assert result.returncode == 1
+    assert result.stderr.strip().startswith("Er is geen database om te back-uppen")
+    assert sorted(p.name for p in tmp_path.iterdir()) == []

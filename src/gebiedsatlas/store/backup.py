@@ -214,6 +214,10 @@ def backup(url: str, target: Path, *, method: str = "auto") -> Manifest:
     target.parent.mkdir(parents=True, exist_ok=True)
     temporary = target.with_name(f".{target.name}.{os.getpid()}.tmp")
     dialect = make_url(url).get_backend_name()
+    store = sqlite_file(url)
+    if dialect == "sqlite" and (store is None or not store.is_file()):
+        raise BackupError(f"Er is geen database om te back-uppen ({store or url}): controleer "
+                          "GEBIEDSATLAS_DATABASE_URL.")
     try:
         if dialect == "sqlite":
             manifest = _backup_sqlite(url, temporary)
