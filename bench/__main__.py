@@ -1,5 +1,13 @@
-"""``python -m bench``: run the foundation benchmark (see bench/README.md for the others)."""
+"""``python -m bench``: run the foundation benchmark; ``python -m bench load``: the load benchmark
+(bench/load.py). See bench/README.md for the others."""
 
-from bench.foundation import main
+import sys
 
-main()
+if sys.argv[1:2] == ["load"]:
+    from bench.load import main as load
+
+    load(sys.argv[2:])
+else:
+    from bench.foundation import main
+
+    main()

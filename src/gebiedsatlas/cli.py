@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -18,14 +20,53 @@ from gebiedsatlas.config import Settings
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.sources.fetch.cli import fetch_app
 
-app = typer.Typer(help="Gebiedsatlas: de gezamenlijke gebiedsatlas van de New Town Alliantie.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+DEBUG_ENV = "GEBIEDSATLAS_DEBUG"
+
+
+class _Cli(typer.Typer):
+    """The command line; a fault of the store or the disk ends in one Dutch sentence that says what to
+    do (``store/faults.py``: busy, disk full, read-only, PostgreSQL unreachable), exit code 1, without
+    traceback, SQL or parameters. ``--debug`` (or GEBIEDSATLAS_DEBUG=1) shows the traceback instead."""
+
+    def __call__(self, *args, **kwargs):
+        try:
+            return super().__call__(*args, **kwargs)
+        except Exception as exc:
+            if _debug():
+                raise
+            from gebiedsatlas.store import faults
+
+            url = os.environ.get("GEBIEDSATLAS_DATABASE_URL") or Settings.from_env().database_url
+            message = faults.describe(exc, url)
+            if message is None and faults.is_database_error(exc):
+                message = ("De database gaf een onverwachte fout; voer de opdracht opnieuw uit met --debug voor de "
+                           "details.")
+            if message is None:
+                raise
+            typer.echo(message, err=True)
+            sys.exit(1)
+
+
+def _debug() -> bool:
+    return os.environ.get(DEBUG_ENV, "").strip().lower() in ("1", "true", "ja", "yes", "on")
+
+
+app = _Cli(help="Gebiedsatlas: de gezamenlijke gebiedsatlas van de New Town Alliantie.",
+           no_args_is_help=True, pretty_exceptions_enable=False)
 console = Console()
 app.add_typer(fetch_app, name="fetch")
 app.command("crosswalk")(crosswalk)
 app.add_typer(agreements_app, name="afspraken")
 app.add_typer(analysis_app, name="analyse")
 app.add_typer(accounts_app, name="gebruikers")
+
+
+@app.callback()
+def main(debug: Annotated[bool, typer.Option("--debug", envvar=DEBUG_ENV,
+                                            help="toon bij een fout de volledige traceback")] = False) -> None:
+    """Gebiedsatlas: de gezamenlijke gebiedsatlas van de New Town Alliantie."""
+    if debug:
+        os.environ[DEBUG_ENV] = "1"
 
 
 @app.command("import")
@@ -131,12 +172,14 @@ def migrate() -> None:
 def info() -> None:
     """Toon database, gegevensmap en de laatste import."""
     from sqlalchemy import select
+    from sqlalchemy.engine import make_url
 
     from gebiedsatlas.store import db
     from gebiedsatlas.store.models import ImportRun
 
     settings = Settings.from_env()
-    console.print(f"Database: {settings.database_url}\nGegevens: {settings.data_dir}")
+    shown = make_url(settings.database_url).render_as_string(hide_password=True)
+    console.print(f"Database: {shown}\nGegevens: {settings.data_dir}")
     if not db.is_initialised(settings.database_url):
         console.print("Nog niet geïmporteerd: voer `gebiedsatlas import` uit.")
         return
@@ -145,6 +188,41 @@ def info() -> None:
         if run:
             console.print(f"Laatste import: {run.finished_at:%d-%m-%Y %H:%M}")
             _print_summary(run.summary)
+
+
+@app.command()
+def backup(file: Annotated[Path, typer.Argument(help="het back-upbestand; het manifest komt ernaast")]) -> None:
+    """Maak een consistente back-up van de database (ook terwijl de server draait), met een manifest."""
+    from gebiedsatlas.store import backup as store_backup
+
+    settings = Settings.from_env()
+    try:
+        manifest = store_backup.backup(settings.database_url, file)
+    except store_backup.BackupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    console.print(f"Back-up geschreven: {file} ({store_backup.describe(manifest)}), met "
+                  f"{store_backup.manifest_path(file).name}.", soft_wrap=True)
+
+
+@app.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="een back-up van gebiedsatlas backup (met zijn manifest)")],
+    yes: Annotated[bool, typer.Option("--ja", help="niet om bevestiging vragen")] = False,
+) -> None:
+    """Zet een back-up terug (vervangt alle gegevens) en controleer dat de inhoud gelijk is aan de back-up."""
+    from gebiedsatlas.store import backup as store_backup
+
+    settings = Settings.from_env()
+    if not yes:
+        typer.confirm(f"Alle gegevens in de database worden vervangen door {file}. Doorgaan?", abort=True)
+    try:
+        manifest = store_backup.restore(settings.database_url, file)
+    except store_backup.BackupError as exc:
+        typer.echo(str(exc), err=True)
+        raise typer.Exit(1) from None
+    console.print(f"Hersteld uit {file} en gecontroleerd: {store_backup.describe(manifest)}, inhoud gelijk aan "
+                  "de back-up. Herstart de server.", soft_wrap=True)
 
 
 if __name__ == "__main__":

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import secrets
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from gebiedsatlas.accounts.oidc import OidcSettings
@@ -19,6 +21,11 @@ TRUE = ("1", "true", "ja", "yes", "on")
 def _flag(name: str, default: bool | None) -> bool | None:
     value = os.environ.get(name, "").strip().lower()
     return default if not value else value in TRUE
+
+
+@cache
+def _process_secret() -> str:
+    return secrets.token_urlsafe(48)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,16 @@ class Settings:
         if self.secret_key:
             return self.secret_key
         path = REPO_DIR / "var" / "secret_key"
+        try:
+            return self._kept_secret(path)
+        except OSError as exc:  # var/ read-only (a read-only store, ProtectSystem=strict): serve all the same
+            logging.getLogger("gebiedsatlas.config").warning(
+                "Geen sessiesleutel in %s (%s): deze sleutel geldt alleen voor dit werkproces; zet "
+                "GEBIEDSATLAS_SECRET_KEY.", path, exc.strerror)
+            return _process_secret()
+
+    @staticmethod
+    def _kept_secret(path: Path) -> str:
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
             # Written whole under a temporary name, then linked: a worker never reads half a key.

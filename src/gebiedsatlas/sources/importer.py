@@ -39,6 +39,7 @@ from gebiedsatlas.sources.leefbaarometer import read_leefbaarometer
 from gebiedsatlas.sources.records import AreaRecord, SourceBatch
 from gebiedsatlas.sources.tables import read_rows, require_code
 from gebiedsatlas.store import db
+from gebiedsatlas.store.locks import import_lock
 from gebiedsatlas.store.models import (
     Area,
     AreaGeometry,
@@ -440,8 +441,15 @@ def import_bundled(database_url: str, data_dir: Path, report: Report | None = No
 
     ``extra_sources`` reads further sources (``gebiedsatlas import --cache``: the fetched CBS, PDOK
     and Leefbaarometer files); they are validated with the bundled ones and written in the same
-    transaction.
+    transaction. One import at a time: a second one is refused at once with ``StoreBusy``
+    ("er loopt al een import", ``store/locks.py``).
     """
+    with import_lock(database_url):
+        return _import_locked(database_url, data_dir, report, extra_sources)
+
+
+def _import_locked(database_url: str, data_dir: Path, report: Report | None,
+                   extra_sources: ExtraSources | None) -> dict:
     report = report or (lambda _msg: None)
     started = time.perf_counter()
     started_at = datetime.now(UTC).replace(tzinfo=None)

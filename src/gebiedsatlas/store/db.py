@@ -12,6 +12,8 @@ from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event, inspect
 from sqlalchemy.orm import Session, sessionmaker
 
+from gebiedsatlas.store import readonly
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT = 30  # seconds
 
@@ -25,6 +27,9 @@ def _ensure_sqlite_folder(url: str) -> None:
 def get_engine(url: str) -> Engine:
     """One engine per URL per process. SQLite files get their folder created and foreign keys on, and
     a writer waits up to 30 s for another one (busy timeout) instead of failing with "database is locked"."""
+    read_only = readonly.read_only_engine(url)  # a store this process may not write: read-only, see there
+    if read_only is not None:
+        return read_only
     _ensure_sqlite_folder(url)
     sqlite = url.startswith("sqlite")
     engine = create_engine(url, future=True, pool_pre_ping=not sqlite,

@@ -18,6 +18,7 @@ from gebiedsatlas.agreements.access import agreement_target, commitment_target
 from gebiedsatlas.agreements.parties import seed_signatories
 from gebiedsatlas.agreements.services import parse_party_ids
 from gebiedsatlas.store.agreements import Agreement, Commitment
+from gebiedsatlas.store.readonly import is_read_only
 from gebiedsatlas.web.auth import Guarded, Permit, current_principal, ensure_visible
 from gebiedsatlas.web.deps import get_session
 
@@ -26,10 +27,11 @@ _seed_lock = threading.Lock()
 
 
 def ensure_parties(request: Request, session: Session) -> None:
-    """Seed the real NTA signatories (and their organisations) once per store (idempotent)."""
+    """Seed the real NTA signatories (and their organisations) once per store (idempotent); not on a
+    read-only store (store/readonly.py), which shows the parties it has."""
     url = str(session.get_bind().url)
     with _seed_lock:
-        if url in _seeded:
+        if url in _seeded or is_read_only(request.app.state.settings.database_url):
             return
         seed_signatories(session, request.app.state.settings.data_dir)
         session.commit()

@@ -34,6 +34,7 @@ from gebiedsatlas.accounts.permissions import Action, Decision, Target, decide, 
 from gebiedsatlas.accounts.principal import ANONYMOUS, Principal
 from gebiedsatlas.store import db
 from gebiedsatlas.store.accounts import UserAccount
+from gebiedsatlas.store.readonly import is_read_only
 from gebiedsatlas.web.deps import get_session
 
 SESSION_COOKIE = "gebiedsatlas_sessie"
@@ -86,7 +87,9 @@ def current_principal(request: Request) -> Principal:
                 user, token = found
                 principal = accounts.principal_for(session, user, "token")
                 # "Last used" to the minute is enough: no write on every request of a busy script.
-                if token.last_used_at is None or audit.now() - token.last_used_at > TOKEN_USE_PRECISION:
+                # A read stays a read on a read-only store.
+                stale = token.last_used_at is None or audit.now() - token.last_used_at > TOKEN_USE_PRECISION
+                if stale and not is_read_only(url):
                     token.last_used_at = audit.now()
         request.state.via_token = True
     else:
