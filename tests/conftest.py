@@ -56,9 +56,13 @@ def template_db(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def db_url(template_db: Path) -> str:
-    """The shared, read-only imported store. Tests that write must use ``fresh_db_url``."""
-    return sqlite_url(template_db)
+def db_url(template_db: Path, tmp_path_factory) -> str:
+    """The shared imported store, for tests that only read. Tests that write must use ``fresh_db_url``.
+    A copy of the template: reads can still write (a denied attempt is logged), and the private copies
+    of ``fresh_db_url`` must start from the template as imported."""
+    path = tmp_path_factory.mktemp("shared") / "atlas.sqlite"
+    shutil.copy(template_db, path)
+    return sqlite_url(path)
 
 
 @pytest.fixture
