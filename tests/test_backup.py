@@ -20,7 +20,7 @@ from gebiedsatlas.agreements.parties import seed_signatories
 from gebiedsatlas.sources.importer import import_bundled
 from gebiedsatlas.store import backup as store_backup
 from gebiedsatlas.store import db
-from pg_support import private_cluster
+from postgres_support import private_cluster
 
 
 def _cli(url: str, *args: str) -> subprocess.CompletedProcess:

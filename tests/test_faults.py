@@ -40,7 +40,7 @@ from gebiedsatlas.store import backup as store_backup
 from gebiedsatlas.store import db, faults
 from gebiedsatlas.store.faults import StoreBusy
 from gebiedsatlas.store.locks import import_lock, lock_path
-from pg_support import private_cluster
+from postgres_support import private_cluster
 
 READS = ["/", "/kaart", "/gebied/GM0034", "/api/values?indicators=inwoners&areas=GM0034,GM0363",
          "/api/profile/GM0034", "/afspraken", "/api/agreements"]
