@@ -21,9 +21,6 @@ ROLE_LABELS: dict[str, str] = {
     Role.ADMIN: "Beheerder: beheert de leden van de eigen organisatie, en mag wat redacteur en ondertekenaar mogen",
 }
 
-ROLE_SHORT: dict[str, str] = {Role.READER: "lezer", Role.EDITOR: "redacteur", Role.APPROVER: "ondertekenaar",
-                              Role.ADMIN: "beheerder"}
-
 # Pseudo-roles of the matrix: not held through a membership.
 ANYONE = "iedereen"
 LOGGED_IN = "ingelogd"

@@ -112,10 +112,6 @@ async def proposed_agreement(request: Request, session: Session) -> Target:
     return Target(kind="afspraken", state="concept", party_ids=frozenset(ids))
 
 
-def viewer(request: Request) -> Principal:
-    return current_principal(request)
-
-
 # ---------------------------------------------------------------- status changes
 
 async def requested_status(request: Request) -> str:
