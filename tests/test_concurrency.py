@@ -219,7 +219,8 @@ def test_a_double_approval_answers_409_and_the_last_party_moves_the_status(world
     _count(world.engine, requests=len(calls), errors=sum(c >= 500 for c in codes))
     # One approval per party. The others: 409 "al akkoord" (or, once the bod is out, 403: approving the
     # bod is a step from concept only, and the guard may already see the new status).
-    assert codes.count(200) == 2 and sorted(set(codes) - {200}) in ([409], [403, 409]), codes
+    # Which refusal each duplicate gets depends on the timing (all may be 403 once the bod is out early).
+    assert codes.count(200) == 2 and set(codes) - {200} and set(codes) - {200} <= {403, 409}, codes
     with db.session_scope(world.url) as session:
         assert session.get(Agreement, world.approval_id).status == "bod"  # the last approval saw the first
 
