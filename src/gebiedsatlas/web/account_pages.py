@@ -14,7 +14,7 @@ from gebiedsatlas.accounts.permissions import Action, Target
 from gebiedsatlas.accounts.roles import ROLE_LABELS
 from gebiedsatlas.store.accounts import ApiToken, UserAccount
 from gebiedsatlas.web.auth import Guarded, Permit, current_principal, start_session
-from gebiedsatlas.web.deps import get_session
+from gebiedsatlas.web.deps import get_or_404, get_session
 from gebiedsatlas.web.templating import templates
 
 router = APIRouter(include_in_schema=False)
@@ -80,8 +80,8 @@ async def create_token(request: Request, session: SessionDep, guard: OwnAccount)
 
 @router.post("/account/tokens/{token_id:int}/intrekken", response_class=HTMLResponse)
 async def revoke_token(request: Request, session: SessionDep, token_id: int, guard: OwnAccount):
-    token = session.get(ApiToken, token_id) if 0 < token_id < 2**31 else None
-    if token is None or token.user_id != guard.principal.user_id:
+    token = get_or_404(session, ApiToken, token_id, "Onbekend token.")
+    if token.user_id != guard.principal.user_id:
         raise HTTPException(404, "Onbekend token.")
     accounts.revoke_token(session, token, guard.actor)
     session.commit()

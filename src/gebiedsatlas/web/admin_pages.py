@@ -22,9 +22,10 @@ from gebiedsatlas.accounts import audit
 from gebiedsatlas.accounts import services as accounts
 from gebiedsatlas.accounts.permissions import MATRIX, Action, Target, decide, matrix_rows
 from gebiedsatlas.accounts.roles import ORGANISATION_KINDS, ROLE_LABELS, Role
+from gebiedsatlas.safe_cells import text_cells
 from gebiedsatlas.store.accounts import Membership, Organisation, UserAccount
 from gebiedsatlas.web.auth import Guarded, Permit, current_principal, deny
-from gebiedsatlas.web.deps import get_session
+from gebiedsatlas.web.deps import get_or_404, get_session
 from gebiedsatlas.web.exports import csv_response
 from gebiedsatlas.web.templating import templates
 
@@ -42,10 +43,7 @@ def require(request: Request, action: Action, target: Target | None = None) -> N
 
 
 def _organisation(session: Session, organisation_id: int) -> Organisation:
-    organisation = session.get(Organisation, organisation_id) if 0 < organisation_id < 2**31 else None
-    if organisation is None:
-        raise HTTPException(404, "Onbekende organisatie.")
-    return organisation
+    return get_or_404(session, Organisation, organisation_id, "Onbekende organisatie.")
 
 
 def organisation_from_path(request: Request, session: Session) -> Target:
@@ -54,10 +52,7 @@ def organisation_from_path(request: Request, session: Session) -> Target:
 
 
 def user_from_path(request: Request, session: Session) -> Target:
-    user_id = int(request.path_params["user_id"])
-    user = session.get(UserAccount, user_id) if 0 < user_id < 2**31 else None
-    if user is None:
-        raise HTTPException(404, "Onbekende gebruiker.")
+    user = get_or_404(session, UserAccount, int(request.path_params["user_id"]), "Onbekende gebruiker.")
     return Target(kind="gebruiker", id=user.id, user_id=user.id)
 
 
@@ -116,8 +111,8 @@ async def invite(request: Request, session: SessionDep, organisation_id: int, gu
 
 
 def _membership(session: Session, organisation_id: int, membership_id: int) -> Membership:
-    membership = session.get(Membership, membership_id) if 0 < membership_id < 2**31 else None
-    if membership is None or membership.organisation_id != organisation_id:
+    membership = get_or_404(session, Membership, membership_id, "Onbekend lidmaatschap.")
+    if membership.organisation_id != organisation_id:
         raise HTTPException(404, "Onbekend lidmaatschap.")
     return membership
 
@@ -231,10 +226,7 @@ def _workbook(sheets: dict[str, tuple[list[str], list[dict]]]) -> bytes:
         ws.append(columns)
         for row in rows:
             ws.append([row.get(c) for c in columns])
-        for line in ws.iter_rows(min_row=2):
-            for cell in line:
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"  # "=…" stays text
+    text_cells(wb)
     buffer = io.BytesIO()
     wb.save(buffer)
     return buffer.getvalue()

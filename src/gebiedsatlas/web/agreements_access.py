@@ -20,7 +20,7 @@ from gebiedsatlas.agreements.services import parse_party_ids
 from gebiedsatlas.store.agreements import Agreement, Commitment
 from gebiedsatlas.store.readonly import is_read_only
 from gebiedsatlas.web.auth import Guarded, Permit, current_principal, ensure_visible
-from gebiedsatlas.web.deps import get_session
+from gebiedsatlas.web.deps import get_or_404, get_session
 
 _seeded: set[str] = set()
 _seed_lock = threading.Lock()
@@ -41,26 +41,17 @@ def ensure_parties(request: Request, session: Session) -> None:
 def _path_id(request: Request, name: str) -> int:
     raw = request.path_params.get(name)
     try:
-        value = int(raw)
+        return int(raw)
     except (TypeError, ValueError):
-        raise HTTPException(404, "Onbekend nummer.") from None
-    if not 1 <= value <= 2**31 - 1:
-        raise HTTPException(404, "Onbekend nummer.")
-    return value
+        raise HTTPException(404, "Onbekend nummer.") from None  # a number too large is get_or_404's 404
 
 
 def load_agreement(session: Session, agreement_id: int, detail: str | None = None) -> Agreement:
-    agreement = session.get(Agreement, agreement_id) if 1 <= agreement_id <= 2**31 - 1 else None
-    if agreement is None:
-        raise HTTPException(404, detail or f"Er zijn geen afspraken met nummer {agreement_id}.")
-    return agreement
+    return get_or_404(session, Agreement, agreement_id, detail or f"Er zijn geen afspraken met nummer {agreement_id}.")
 
 
 def load_commitment(session: Session, commitment_id: int, detail: str | None = None) -> Commitment:
-    commitment = session.get(Commitment, commitment_id) if 1 <= commitment_id <= 2**31 - 1 else None
-    if commitment is None:
-        raise HTTPException(404, detail or f"Er is geen afspraak met nummer {commitment_id}.")
-    return commitment
+    return get_or_404(session, Commitment, commitment_id, detail or f"Er is geen afspraak met nummer {commitment_id}.")
 
 
 def visible_agreement(request: Request, session: Session, agreement_id: int,
