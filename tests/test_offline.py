@@ -34,6 +34,8 @@ PAGES = [
     "/afspraken",
     "/afspraken/monitoring",
     "/afspraken/cyclus",
+    "/inloggen",
+    "/afspraken/excel",
     "/afspraken/kaart",
     "/docs",
     "/redoc",
