@@ -338,6 +338,8 @@ def filter_opgave(session: Session, scope: str, level: str, thresholds: list[Thr
     Thresholds on layers without data are not applied (listed in ``ignored``).
     """
     index = area_index(session)
+    if scope not in index.sets:
+        scope = scope.strip().upper()  # gm0356 is GM0356
     lvl = validate_scope(index, scope, level)
     layers = opgave_layers(session)
     by_id = {layer.id: layer for layer in layers}
