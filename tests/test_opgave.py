@@ -253,6 +253,9 @@ def test_page_shows_matches_and_bad_input_in_dutch(client):
     assert page.status_code == 200
     assert "2 van de 22 wijken voldoen" in page.text
     assert 'data-code="WK035618"' in page.text and 'data-code="WK035622"' in page.text
+    # Another gemeente than the seven (by URL) is what the form then shows as chosen.
+    other = client.get("/opgave", params={"scope": "GM0363", "level": "wijk"})
+    assert other.status_code == 200 and '<option value="GM0363" selected>Amsterdam</option>' in other.text
     bad = client.get("/opgave", params={**QUERY, f"min_{VRZ}": "hoog"})
     assert bad.status_code == 400 and "verwacht een getal" in bad.text
 

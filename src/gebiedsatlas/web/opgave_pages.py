@@ -219,11 +219,14 @@ def opgave_page(request: Request, session: SessionDep):
         except InputError:
             result = _result(session, {})
     query = _query_string(result)
+    scopes = _scopes(session)
+    if result.scope not in dict(scopes):  # another gemeente by URL: the form shows what is on screen
+        scopes.append((result.scope, result.scope_label))
     return templates.TemplateResponse(request, "opgave.html", {
         "result": result,
         "error": error,
         "params": params,
-        "scopes": _scopes(session),
+        "scopes": scopes,
         "levels": [("wijk", "Wijken"), ("buurt", "Buurten")],
         "map_data": _map_data(result),
         "colours": {"match": MATCH_COLOUR, "no_match": NO_MATCH_COLOUR, "unknown": UNKNOWN_COLOUR},
