@@ -27,6 +27,7 @@ PAGES = [
     "/indicator/inwoners",
     "/bronnen",
     "/aandachtsgebieden",
+    "/opgave?scope=GM0356&level=buurt&max_lbm_voorzieningen=0",
     "/typologie",
     "/signalen",
     "/afwijkingen",
