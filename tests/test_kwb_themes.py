@@ -1,0 +1,116 @@
+"""The KWB catalogue in the store and on the pages: real gemeente housing figures under their themes.
+
+The bundled real figures (data/cbs/kwb2020_2025_gemeenten_woningen.csv, see PROVENANCE) cover gemeenten
+only; indicators without any figure (energy, income, care, amenities until `gebiedsatlas fetch cbs`) must
+not be shown as if they had values.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import func, select
+
+from gebiedsatlas.store import db
+from gebiedsatlas.store.models import Observation
+
+NTA = ("GM0034", "GM0502", "GM0794", "GM0356", "GM1930", "GM0439", "GM0637")
+
+
+def _bundled(data_dir, year: str) -> dict[str, dict[str, str]]:
+    with (data_dir / "cbs" / "kwb2020_2025_gemeenten_woningen.csv").open(encoding="utf-8") as fh:
+        return {r["gwb_code"]: r for r in csv.DictReader(fh) if r["year"] == year}
+
+
+def _section(html: str, theme: str) -> str:
+    part = html[html.index(f'id="thema-{theme}"'):]
+    return part[:part.index("</section>")]
+
+
+def test_real_gemeente_housing_figures_are_in_the_store(db_url, data_dir):
+    with db.session_scope(db_url) as session:
+        def value(code, indicator, period):
+            return session.execute(select(Observation.value, Observation.status, Observation.source_id).where(
+                Observation.area_code == code, Observation.indicator_id == indicator,
+                Observation.period == period)).one()
+
+        # CBS KWB 2024 and 2022, Almere and Nieuwegein (whole percentages, as published).
+        assert value("GM0034", "huurwoningen_corporatie", 2024) == (27, "observed", "cbs-kwb-gemeenten")
+        assert value("GM0034", "huurwoningen_corporatie", 2022) == (27, "observed", "cbs-kwb-gemeenten")
+        assert value("GM0356", "huurwoningen_overige_verhuurders", 2024) == (13, "observed", "cbs-kwb-gemeenten")
+        assert value("GM0034", "koopwoningen", 2024) == (62, "observed", "cbs-kwb-gemeenten")
+        assert value("GM0034", "woz_waarde", 2024) == (375, "observed", "cbs-kwb-gemeenten")
+        # 2022 koop and WOZ stay with the 85318NED copy they were checked against.
+        assert value("GM0034", "koopwoningen", 2022)[2] == "cbs-kwb-2022"
+
+        counts = dict(session.execute(
+            select(Observation.period, func.count()).where(Observation.indicator_id == "huurwoningen_corporatie",
+                                                           Observation.status == "observed")
+            .group_by(Observation.period)).all())
+        levels = {code[:2] for (code,) in session.execute(select(Observation.area_code).where(
+            Observation.indicator_id == "huurwoningen_corporatie"))}
+        energy = session.scalar(select(func.count()).select_from(Observation).where(
+            Observation.indicator_id.in_(["aardgas_gemiddeld", "huishoudens_sociaal_minimum", "afstand_huisarts"])))
+    assert counts == {2022: 345, 2024: 342}  # every gemeente of both editions
+    assert levels == {"GM"}  # no wijk or buurt figure is bundled for tenure; none is made up
+    assert energy == 0  # these arrive with `gebiedsatlas fetch cbs`
+
+
+def test_nta_share_is_recomputed_from_the_gemeenten_by_woningvoorraad(client, data_dir):
+    bundled = _bundled(data_dir, "2024")
+    with (data_dir / "cbs" / "kwb2024_85984NED_gemeenten_wijken_nl.csv").open(encoding="utf-8") as fh:
+        stock = {r["code"]: float(r["Woningvoorraad_35"]) for r in csv.DictReader(fh) if r["soort"] == "Gemeente"}
+    expected = sum(float(bundled[c]["p_wcorpw"]) * stock[c] for c in NTA) / sum(stock[c] for c in NTA)
+    rows = list(csv.DictReader(io.StringIO(
+        client.get("/vergelijken.csv?areas=GM0034,GM0637,nta&format=csv").text)))
+    corporatie = {r["gebied_code"]: r for r in rows if r["indicator_id"] == "huurwoningen_corporatie"}
+    assert (corporatie["GM0034"]["waarde"], corporatie["GM0637"]["waarde"]) == ("27", "34")
+    assert corporatie["GM0034"]["periode"] == "2024"
+    assert abs(float(corporatie["nta"]["waarde"]) - expected) < 0.5  # 32 %: weighted, not the plain mean
+    assert round(expected) == 32
+
+
+def test_profile_groups_the_new_indicators_under_their_themes(client):
+    html = client.get("/gebied/GM0034").text
+    wonen = _section(html, "wonen")
+    assert 'data-indicator="huurwoningen_corporatie"' in wonen and 'data-indicator="huurwoningen"' in wonen
+    # Themes whose indicators have no figures yet: one line naming them, no rows of "geen gegevens".
+    energie = _section(html, "energie_klimaat")
+    assert "Energie en klimaat" in energie and "data-no-figures" in energie
+    assert 'href="/indicator/aardgas_gemiddeld"' in energie and "<tr" not in energie
+    for theme, indicator in (("bestaanszekerheid", "huishoudens_sociaal_minimum"), ("zorg", "jeugdzorg"),
+                             ("voorzieningen", "afstand_huisarts")):
+        section = _section(html, theme)
+        assert f'href="/indicator/{indicator}"' in section
+        assert f'<tr class="utrecht-table__row" data-indicator="{indicator}"' not in section
+
+
+def test_compare_and_indicator_pages_use_the_themes(client):
+    compare = client.get("/vergelijken?areas=GM0034,GM0637").text
+    wonen = compare[compare.index('data-theme="wonen"'):]
+    wonen = wonen[:wonen.index("</table>")]
+    assert "Huurwoningen van een woningcorporatie" in wonen
+    index = client.get("/indicatoren").text
+    for theme, label, indicator in (("energie_klimaat", "Energie en klimaat", "aardgas_gemiddeld"),
+                                    ("bestaanszekerheid", "Bestaanszekerheid", "bijstand_per_1000"),
+                                    ("zorg", "Zorg", "wmo_clienten_per_1000"),
+                                    ("voorzieningen", "Voorzieningen", "scholen_binnen_3km"),
+                                    ("wonen", "Wonen", "huurwoningen_overige_verhuurders")):
+        section = _section(index, theme)
+        assert label in section and f"/indicator/{indicator}" in section, theme
+    page = client.get("/indicator/huurwoningen_corporatie").text
+    assert "Afronding en geheimhouding" in page and "20 woningen of meer" in page
+    assert "neutraal" in page and "Wonen" in page
+
+
+def test_map_offers_the_new_indicator_under_its_theme_with_real_values(client):
+    page = client.get("/kaart?indicator=huurwoningen_corporatie&level=gemeente&scope=nta&period=2024")
+    assert page.status_code == 200
+    wonen = page.text[page.text.index('<optgroup label="Wonen">'):]
+    wonen = wonen[:wonen.index("</optgroup>")]
+    assert 'value="huurwoningen_corporatie" selected' in wonen
+    # The map's table (its text alternative): each New Town with its real 2024 share.
+    for code, share in (("GM0034", "27"), ("GM0637", "34"), ("GM0356", "29")):
+        cell = page.text[page.text.index(f'<tr data-code="{code}">'):]
+        assert f'<td data-sort="{share}.0">{share}<' in cell[:cell.index("\n")], code
