@@ -114,3 +114,16 @@ def test_map_offers_the_new_indicator_under_its_theme_with_real_values(client):
     for code, share in (("GM0034", "27"), ("GM0637", "34"), ("GM0356", "29")):
         cell = page.text[page.text.index(f'<tr data-code="{code}">'):]
         assert f'<td data-sort="{share}.0">{share}<' in cell[:cell.index("\n")], code
+
+
+def test_inhabitants_15_to_65_are_the_sum_of_three_published_age_groups(db_url, data_dir):
+    # The base of the benefit rates: derived only where all three CBS age groups have a value.
+    with (data_dir / "cbs" / "kwb2024_85984NED_buurten_nl.csv").open(encoding="utf-8") as fh:
+        buurt = next(r for r in csv.DictReader(fh) if r["WijkenEnBuurten"] == "BU00340101")
+    expected = sum(int(buurt[k]) for k in ("k_15Tot25Jaar_9", "k_25Tot45Jaar_10", "k_45Tot65Jaar_11"))
+    with db.session_scope(db_url) as session:
+        row = session.execute(select(Observation.value, Observation.status, Observation.method).where(
+            Observation.area_code == "BU00340101", Observation.indicator_id == "leeftijd_15_64",
+            Observation.period == 2024)).one()
+    assert (row.value, row.status) == (expected, "derived")
+    assert row.method == "leeftijd_15_24 + leeftijd_25_44 + leeftijd_45_64"
