@@ -127,3 +127,12 @@ def test_inhabitants_15_to_65_are_the_sum_of_three_published_age_groups(db_url, 
             Observation.period == 2024)).one()
     assert (row.value, row.status) == (expected, "derived")
     assert row.method == "leeftijd_15_24 + leeftijd_25_44 + leeftijd_45_64"
+
+
+def test_api_describes_the_sum_rule_and_cbs_publication_rules(client):
+    body = client.get("/api/indicators/leeftijd_15_64").json()
+    assert body["compute"] == {"sum": ["leeftijd_15_24", "leeftijd_25_44", "leeftijd_45_64"]}
+    corporatie = client.get("/api/indicators/huurwoningen_corporatie").json()
+    assert corporatie["theme"] == "wonen" and corporatie["direction"] == "neutral" and corporatie["decimals"] == 0
+    assert "20 woningen of meer" in corporatie["publication"] and 2024 in corporatie["periods"]
+    assert client.get("/api/indicators/aardgas_gemiddeld").json()["theme"] == "energie_klimaat"
