@@ -10,8 +10,10 @@ from __future__ import annotations
 import csv
 import io
 
+import pytest
 from sqlalchemy import func, select
 
+from conftest import axe_violations
 from gebiedsatlas.store import db
 from gebiedsatlas.store.models import Observation
 
@@ -136,3 +138,15 @@ def test_api_describes_the_sum_rule_and_cbs_publication_rules(client):
     assert corporatie["theme"] == "wonen" and corporatie["direction"] == "neutral" and corporatie["decimals"] == 0
     assert "20 woningen of meer" in corporatie["publication"] and 2024 in corporatie["periods"]
     assert client.get("/api/indicators/aardgas_gemiddeld").json()["theme"] == "energie_klimaat"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("path", ["/gebied/GM0637", "/indicator/huurwoningen_corporatie?level=gemeente&scope=nta",
+                                  "/indicatoren"])
+def test_new_theme_sections_at_390_px_and_axe_clean(page, live_server, path):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}{path}")
+    assert page.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    assert page.locator("#thema-energie_klimaat").count() + page.locator("text=Afronding en geheimhouding").count()
+    assert axe_violations(page) == []
+    assert not page.js_errors
