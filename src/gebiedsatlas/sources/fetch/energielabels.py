@@ -38,7 +38,14 @@ from pathlib import Path
 
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.sources.fetch import bag
-from gebiedsatlas.sources.fetch.cache import Fetcher, FetchError, read_json, read_meta, validate_json
+from gebiedsatlas.sources.fetch.cache import (
+    Fetcher,
+    FetchError,
+    SourceUnavailable,
+    read_json,
+    read_meta,
+    validate_json,
+)
 from gebiedsatlas.sources.records import ObservationRecord, SourceBatch
 from gebiedsatlas.status import Status
 
@@ -60,6 +67,13 @@ class MissingApiKey(FetchError):
             f"zet hem in de omgevingsvariabele {KEY_ENV}. De atlas blijft de gegevens van de vorige import tonen.")
 
 
+class KeyRefused(FetchError):
+    def __init__(self, reason: str) -> None:
+        super().__init__(
+            f"EP-online weigerde de API-sleutel ({reason}): controleer {KEY_ENV} of vraag een nieuwe sleutel aan "
+            f"op https://apikey.ep-online.nl. De atlas blijft de gegevens van de vorige import tonen.")
+
+
 def api_key() -> str | None:
     return (os.environ.get(KEY_ENV) or "").strip() or None
 
@@ -75,10 +89,15 @@ def fetch_energielabels(fetcher: Fetcher, key: str | None = None) -> Path:
     if not key:
         raise MissingApiKey()
     today = datetime.now(UTC).date().isoformat()
-    info_path = fetcher.get(SOURCE, DOWNLOAD_INFO, f"ep-online/downloadinfo-{today}.json",
-                            params={"fileType": "csv"}, headers={"Authorization": key},
-                            validate=validate_json(("bestandsnaam", "downloadUrl")),
-                            label="EP-online: welk bestand")
+    try:
+        info_path = fetcher.get(SOURCE, DOWNLOAD_INFO, f"ep-online/downloadinfo-{today}.json",
+                                params={"fileType": "csv"}, headers={"Authorization": key},
+                                validate=validate_json(("bestandsnaam", "downloadUrl")),
+                                label="EP-online: welk bestand")
+    except SourceUnavailable as exc:
+        if exc.reason in ("HTTP 401", "HTTP 403"):
+            raise KeyRefused(exc.reason) from None
+        raise
     info = read_json(info_path)
     name = Path(str(info["bestandsnaam"])).name
     url = str(info["downloadUrl"])
@@ -184,7 +203,7 @@ class LabelCounts:
 
 
 def count_labels(path: Path, dwellings: list[bag.Dwelling], buurt_of: dict[str, str],
-                 gemeenten: list[str]) -> LabelCounts:
+                 gemeenten: list[str], buurt_codes: list[str] | None = None) -> LabelCounts:
     """Woningen with a valid label and with E/F/G per buurt of ``gemeenten`` (every buurt, zeros too)."""
     by_id = {d.vbo_id: d for d in dwellings}
     by_address = {d.address: d for d in dwellings if d.address[0] and d.address[1] is not None}
@@ -202,7 +221,7 @@ def count_labels(path: Path, dwellings: list[bag.Dwelling], buurt_of: dict[str, 
             latest[dwelling.vbo_id] = row
     wanted = {g[2:6] for g in gemeenten}
     counts: dict[str, Counter] = defaultdict(Counter)
-    for code in {c for c in buurt_of.values() if c and c[2:6] in wanted}:
+    for code in {c for c in [*(buurt_codes or []), *buurt_of.values()] if c and c[2:6] in wanted}:
         counts[code] = Counter({LABELLED: 0, EFG: 0})
     expired = 0
     for vbo_id, row in latest.items():
@@ -231,7 +250,7 @@ def read_energielabels_cache(cache_dir: Path, buurten: dict[str, object],
     dwellings = bag.read_dwellings(cache_dir, gemeenten)
     codes = bag.assign_buurten([(d.x, d.y) for d in dwellings], buurten)
     buurt_of = {d.vbo_id: c for d, c in zip(dwellings, codes, strict=True) if c}
-    result = count_labels(path, dwellings, buurt_of, gemeenten)
+    result = count_labels(path, dwellings, buurt_of, gemeenten, list(buurten))
     day = (result.published.isoformat() if result.published else read_meta(path)["retrieved_at"][:10])
     method = (f"EP-online {path.name} (publicatie {day}): woningen uit de BAG met een geldig geregistreerd "
               f"energielabel, gekoppeld op BAG-verblijfsobject-id (anders op adres); per woning het laatst "

@@ -16,8 +16,9 @@ Zonal statistics (``rasterstats``): per buurt the cells whose centre lies inside
 - ``share_above``: the percentage of the buurt's valid cells above a threshold (inundation depth
   above 0.20 m in the flood scenario).
 
-Every value carries a method note naming the raster (service and coverage id, or the file), its
-reference year, the retrieval date and the statistic. A buurt without valid cells gets no value.
+Wijken and gemeenten get the same statistic over the union of their buurten (from the raster, not an
+average of buurt values). Every value carries a method note naming the raster (service and coverage
+id, or the file), its reference year, the retrieval date and the statistic. A buurt without valid cells gets no value.
 
 Cache: ``<cache>/klimaat/<layer>/coverage.json`` (which coverage), ``<cache>/klimaat/<layer>/<GMxxxx>.tif``
 per gemeente, or ``<cache>/klimaat/<layer>/bestand.tif`` for a file given by hand.
@@ -201,6 +202,16 @@ def zonal(polygons: dict[str, object], raster: Path, layer: Layer) -> dict[str, 
     return out
 
 
+def with_parents(buurten: dict[str, object]) -> dict[str, object]:
+    """The buurten plus each wijk and gemeente as the union of its buurten: their statistics come from the
+    raster itself, not from an average of buurt values."""
+    groups: dict[str, list] = {}
+    for code, geometry in buurten.items():
+        groups.setdefault(f"WK{code[2:8]}", []).append(geometry)
+        groups.setdefault(f"GM{code[2:6]}", []).append(geometry)
+    return buurten | {code: shapely.union_all(parts) for code, parts in groups.items()}
+
+
 def cached_layers(cache_dir: Path) -> list[str]:
     root = cache_dir / "klimaat"
     return [k for k in LAYERS if (root / k / "coverage.json").exists() and any((root / k).glob("*.tif"))]
@@ -222,7 +233,7 @@ def read_klimaat_cache(cache_dir: Path, buurten: dict[str, object], boundary_yea
                 continue
             retrieved.append(read_meta(tif)["retrieved_at"][:10])
             mine = buurten if tif.stem == "bestand" else {c: g for c, g in buurten.items() if c[2:6] == tif.stem[2:6]}
-            for code, result in zonal(mine, tif, layer).items():
+            for code, result in zonal(with_parents(mine), tif, layer).items():
                 if code not in results or result[1] > results[code][1]:
                     results[code] = result
             batch.files.append(str(tif))
