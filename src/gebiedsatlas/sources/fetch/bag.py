@@ -332,10 +332,11 @@ def stored_buurten(database_url: str) -> dict[str, object]:
     """Buurt polygons in RD New from the store (bundled or fetched boundaries; the latest year per buurt)."""
     from sqlalchemy import select
 
+    from gebiedsatlas.sources.fetch.runs import store_exists
     from gebiedsatlas.store import db
     from gebiedsatlas.store.models import AreaGeometry
 
-    if not db.is_initialised(database_url):
+    if not store_exists(database_url) or not db.is_initialised(database_url):
         return {}
     with db.session_scope(database_url) as session:
         rows = session.execute(select(AreaGeometry.area_code, AreaGeometry.boundary_year, AreaGeometry.geojson_rd)

@@ -7,24 +7,24 @@ just leaves no record. No data in the store changes here.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gebiedsatlas.config import Settings
 from gebiedsatlas.sources.fetch.cache import Fetcher, SourceUnavailable
+from gebiedsatlas.store.fetch_runs import CONNECTORS  # noqa: F401  (re-exported for the commands)
 
 log = logging.getLogger(__name__)
 
-# connector -> (what it fetches, in Dutch; the command that updates it)
-CONNECTORS: dict[str, tuple[str, str]] = {
-    "cbs": ("CBS Kerncijfers wijken en buurten", "gebiedsatlas fetch cbs --area-set nta"),
-    "politie": ("Geregistreerde misdrijven (politie)", "gebiedsatlas fetch politie --area-set nta"),
-    "pdok": ("Wijk- en buurtkaart (PDOK)", "gebiedsatlas fetch pdok --area-set nta"),
-    "leefbaarometer": ("Leefbaarometer", "gebiedsatlas fetch leefbaarometer"),
-    "bag": ("Woningen per bouwperiode (BAG)", "gebiedsatlas fetch bag --area-set nta"),
-    "energielabels": ("Energielabels (EP-online)", "gebiedsatlas fetch energielabels"),
-    "klimaat": ("Hittestress en overstroming (klimaatrasters)", "gebiedsatlas fetch klimaat --area-set nta"),
-}
+def store_exists(url: str) -> bool:
+    """False for an SQLite file that is not there: looking must not create an empty store."""
+    from pathlib import Path
+
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return True
+    return Path(parsed.database).exists()
 
 
 def now() -> datetime:
@@ -49,6 +49,8 @@ def record(connector: str, started: datetime, outcome: str, fetcher: Fetcher | N
     from gebiedsatlas.store.models import FetchRun
 
     url = database_url or Settings.from_env().database_url
+    if not store_exists(url):
+        return
     try:
         if not db.is_initialised(url) or not inspect(db.get_engine(url)).has_table("fetch_run"):
             return
@@ -59,39 +61,3 @@ def record(connector: str, started: datetime, outcome: str, fetcher: Fetcher | N
                                  message=(message or "")[:2000] or None))
     except SQLAlchemyError as exc:  # a busy or read-only store must not fail the fetch
         log.warning("fetch run not recorded: %s", type(exc).__name__)
-
-
-@dataclass(frozen=True)
-class ConnectorState:
-    connector: str
-    title: str
-    command: str
-    last_ok: datetime | None
-    last_attempt: datetime | None
-    last_outcome: str | None
-    imported: bool  # an import ran after the last successful fetch
-
-
-def connector_states(session) -> list[ConnectorState]:
-    """Per connector: the last successful fetch, the last attempt, and whether it has been imported since."""
-    from sqlalchemy import func, inspect, select
-
-    from gebiedsatlas.store.models import FetchRun, ImportRun
-
-    if not inspect(session.get_bind()).has_table("fetch_run"):
-        runs = {}
-    else:
-        runs = {}
-        for run in session.scalars(select(FetchRun).order_by(FetchRun.id)):
-            state = runs.setdefault(run.connector, {"ok": None, "attempt": None, "outcome": None})
-            state["attempt"], state["outcome"] = run.finished_at, run.outcome
-            if run.outcome == "ok":
-                state["ok"] = run.finished_at
-    last_import = session.scalar(select(func.max(ImportRun.finished_at)).where(ImportRun.status == "ok"))
-    out = []
-    for connector, (title, command) in CONNECTORS.items():
-        state = runs.get(connector, {})
-        ok = state.get("ok")
-        out.append(ConnectorState(connector, title, command, ok, state.get("attempt"), state.get("outcome"),
-                                  bool(ok and last_import and last_import >= ok)))
-    return out
