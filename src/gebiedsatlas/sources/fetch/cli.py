@@ -83,6 +83,10 @@ def _run(cache_dir: Path | None, job, connector: str | None = None) -> Fetcher:
     except (FetchError, InputError) as exc:
         if connector:
             runs.record(connector, started, runs.outcome_of(exc), fetcher, str(exc))
+        if runs.is_offline(exc):  # no network: one sentence, the store untouched
+            console.print(f"[red]{exc.source} is niet bereikbaar ({exc.reason}), dus niets opgehaald; de atlas blijft "
+                          f"de gegevens van de vorige import tonen.[/red]")
+            raise typer.Exit(1) from None
         console.print(f"[red]Ophalen mislukt.[/red] {exc}")
         raise typer.Exit(1) from None
     finally:
