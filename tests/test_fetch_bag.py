@@ -65,6 +65,20 @@ def test_an_interrupted_fetch_resumes_at_the_missing_page(tmp_path, buurten):
     assert [r.url.params["startIndex"] for r in network.requests] == ["10"]
 
 
+def test_an_unfinished_fetch_of_another_day_starts_again(tmp_path, buurten):
+    broken = FakeNetwork(lambda r: httpx.ConnectError("weg") if r.url.params.get("startIndex") == "10" else None)
+    with pytest.raises(SourceUnavailable):
+        fetch(tmp_path, broken, buurten)
+    first = page_files(tmp_path / "cache" / "bag" / "verblijfsobject" / "GM0034")[0]
+    meta_path = Fetcher.meta_path(first)
+    meta = json.loads(meta_path.read_text())
+    meta["retrieved_at"] = "2020-01-01T10:00:00+00:00"  # the register has changed since
+    meta_path.write_text(json.dumps(meta))
+    network = FakeNetwork()
+    fetch(tmp_path, network, buurten)
+    assert [r.url.params["startIndex"] for r in network.requests] == ["0", "10"]
+
+
 @pytest.mark.parametrize(("bouwjaar", "period"), [
     (1944, "bag_bouwperiode_voor_1945"), (1945, "bag_bouwperiode_1945_1959"), (1960, "bag_bouwperiode_1960_1969"),
     (1989, "bag_bouwperiode_1980_1989"), ("2010", "bag_bouwperiode_2010_plus"),

@@ -5,7 +5,10 @@ Source: the open BAG WFS 2.0 of PDOK, ``https://service.pdok.nl/lv/bag/wfs/v2_0`
 has several), ``status`` and, joined in by PDOK, the ``bouwjaar`` and ``pandidentificatie`` of its
 pand. (PDOK's BAG OGC API, ``https://api.pdok.nl/lv/bag/ogc/v1``, serves vector tiles and styles, not
 feature items, so it cannot be used for counting.) We ask GeoJSON in RD New per gemeente bounding box,
-``count`` features a page, with ``startIndex`` paging sorted by ``identificatie`` so pages are stable.
+``count`` features a page, with ``startIndex`` paging (no ``sortBy``: whether the service supports it is
+not known, and an unsupported parameter would fail the whole fetch). Objects that appear twice are
+counted once; because the register changes daily, an unfinished fetch is resumed only on the same
+day, otherwise that gemeente starts again.
 
 Counting: a *woning* is a verblijfsobject with ``woonfunctie`` among its gebruiksdoelen and a status
 of an existing object (in gebruik, in gebruik (niet ingemeten), buiten gebruik, verbouwing); planned,
@@ -23,6 +26,7 @@ Cache: ``<cache>/bag/verblijfsobject/<GMxxxx>/page-NNNN.json`` + ``complete.json
 from __future__ import annotations
 
 import json
+import shutil
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -75,7 +79,7 @@ def page_url(bbox: tuple[float, float, float, float], start: int) -> str:
         "service": "WFS", "version": "2.0.0", "request": "GetFeature", "typeNames": TYPE_NAME,
         "outputFormat": "application/json", "srsName": "EPSG:28992",
         "bbox": f"{minx:.0f},{miny:.0f},{maxx:.0f},{maxy:.0f},{RD}",
-        "sortBy": "identificatie", "count": str(PAGE_SIZE), "startIndex": str(start),
+        "count": str(PAGE_SIZE), "startIndex": str(start),
     }
     return str(httpx.URL(WFS, params=params))
 
@@ -102,13 +106,25 @@ def _pager(bbox: tuple[float, float, float, float]):
 def fetch_bag(fetcher: Fetcher, bboxes: dict[str, tuple[float, float, float, float]]) -> list[Path]:
     """Fetch every verblijfsobject in the bounding box (RD New) of each gemeente into the cache."""
     scopes = []
+    today = datetime.now(UTC).date().isoformat()
     for gemeente, bbox in sorted(bboxes.items()):
         scope = f"bag/verblijfsobject/{gemeente}"
+        folder = fetcher.path(scope)
+        first = page_files(folder)[:1] if folder.exists() else []
+        stale = first and read_meta(first[0])["retrieved_at"][:10] != today
+        if folder.exists() and ((not (folder / "complete.json").exists() and stale) or _other_box(folder, bbox)):
+            shutil.rmtree(folder)  # pages of another day or box would not fit together
         fetch_pages(fetcher, SOURCE, page_url(bbox, 0), None, scope, validate=GEOJSON_PAGE,
                     next_of=_pager(bbox))
         (fetcher.path(scope) / "bbox.json").write_text(json.dumps(list(bbox)), encoding="utf-8")
         scopes.append(fetcher.path(scope))
     return scopes
+
+
+def _other_box(folder: Path, bbox: tuple[float, float, float, float]) -> bool:
+    marker = folder / "bbox.json"
+    return marker.exists() and [round(v) for v in json.loads(marker.read_text(encoding="utf-8"))] != \
+        [round(v) for v in bbox]
 
 
 def gemeente_bboxes(buurten: dict[str, object], gemeenten: list[str],
