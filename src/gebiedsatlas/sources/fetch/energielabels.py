@@ -139,8 +139,13 @@ def _number(text: str) -> int | None:
     return int(digits) if digits else None
 
 
-def read_rows(path: Path):
-    """(publication date, rows) of the register ZIP; InputError naming file, line and column."""
+def read_rows(path: Path, ids: set[str] | None = None, addresses: set[tuple] | None = None):
+    """(publication date, rows, tally of skipped rows) of the register ZIP; InputError naming file, line
+    and column.
+
+    With ``ids``/``addresses`` only rows of those woningen are parsed (the national file has ~5 million
+    rows; a few New Towns need a tenth of them), which keeps the join fast.
+    """
     try:
         archive = zipfile.ZipFile(path)
     except (OSError, zipfile.BadZipFile) as exc:
@@ -173,24 +178,35 @@ def read_rows(path: Path):
         i = col.get(name)
         return row[i].strip() if i is not None and i < len(row) else ""
 
+    filtered = ids is not None or addresses is not None
+    tally = {"skipped": 0}
+    i_vbo = col.get("BAGVerblijfsobjectID")
+
+    def address(row: list[str]) -> tuple:
+        return ("".join(get(row, "Postcode").split()).upper(), _number(get(row, "Huisnummer")),
+                get(row, "Huisletter").upper(), get(row, "Huisnummertoevoeging").upper())
+
     def rows():
         number = line
         for row in reader:
             number += 1
             if not row:
                 continue
+            if filtered:
+                vbo_id = row[i_vbo].strip() if i_vbo is not None and i_vbo < len(row) else ""
+                if (vbo_id and vbo_id not in (ids or ())) or (not vbo_id and address(row) not in (addresses or ())):
+                    tally["skipped"] += 1
+                    continue
             klasse = get(row, "Energieklasse").upper()
             if not klasse:
                 continue
             if klasse.rstrip("+") not in {"A", "B", "C", "D", "E", "F", "G"}:
                 raise InputError(label, "onbekende energieklasse", row=number, column="Energieklasse",
                                  expected="A++++ … G", found=klasse)
-            yield LabelRow(get(row, "BAGVerblijfsobjectID"),
-                           ("".join(get(row, "Postcode").split()).upper(), _number(get(row, "Huisnummer")),
-                            get(row, "Huisletter").upper(), get(row, "Huisnummertoevoeging").upper()),
+            yield LabelRow(get(row, "BAGVerblijfsobjectID"), address(row),
                            klasse, _date(get(row, "Registratiedatum")), _date(get(row, "GeldigTot")))
 
-    return published, rows()
+    return published, rows(), tally
 
 
 @dataclass
@@ -207,15 +223,11 @@ def count_labels(path: Path, dwellings: list[bag.Dwelling], buurt_of: dict[str, 
     """Woningen with a valid label and with E/F/G per buurt of ``gemeenten`` (every buurt, zeros too)."""
     by_id = {d.vbo_id: d for d in dwellings}
     by_address = {d.address: d for d in dwellings if d.address[0] and d.address[1] is not None}
-    published, rows = read_rows(path)
+    published, rows, tally = read_rows(path, set(by_id), set(by_address))
     reference = published or datetime.now(UTC).date()
     latest: dict[str, LabelRow] = {}
-    unmatched = 0
     for row in rows:
         dwelling = by_id.get(row.vbo_id) if row.vbo_id else by_address.get(row.address)
-        if dwelling is None:
-            unmatched += 1  # not a woning of the fetched gemeenten (most of the national file)
-            continue
         previous = latest.get(dwelling.vbo_id)
         if previous is None or (row.registered or date.min) >= (previous.registered or date.min):
             latest[dwelling.vbo_id] = row
@@ -236,7 +248,8 @@ def count_labels(path: Path, dwellings: list[bag.Dwelling], buurt_of: dict[str, 
     for code in [c for c in counts if c.startswith("BU")]:
         for parent in (f"WK{code[2:8]}", f"GM{code[2:6]}"):
             counts[parent].update({LABELLED: counts[code][LABELLED], EFG: counts[code][EFG]})
-    return LabelCounts(dict(counts), len(latest), unmatched, expired, published)
+    # Rows of other addresses: another gemeente, a non-woning, or an address the BAG fetch did not see.
+    return LabelCounts(dict(counts), len(latest), tally["skipped"], expired, published)
 
 
 def read_energielabels_cache(cache_dir: Path, buurten: dict[str, object],
