@@ -54,6 +54,8 @@ def fixture_for(request: httpx.Request) -> Path | None:
     if host == "data.rivm.nl" and path == "/geo/alo/wcs":
         if params.get("request") == "GetCapabilities":
             return FIXTURES / "klimaat" / "capabilities.xml"
+        if params.get("request") == "DescribeCoverage":
+            return FIXTURES / "klimaat" / "describe.xml"
         coverage = params.get("coverageId", "")
         name = "gevoelstemperatuur" if "gevoelstemperatuur" in coverage else "waterdiepte"
         return FIXTURES / "klimaat" / f"{name}-synthetic.tif"

@@ -100,7 +100,9 @@ def test_getcoverage_per_gemeente_and_values_per_buurt(tmp_path, buurten):
     fetch(tmp_path, network, buurten)
     coverage = [r for r in network.requests if r.url.params.get("request") == "GetCoverage"][0]
     assert coverage.url.params["coverageId"] == "alo__rivm_20220601_gevoelstemperatuur_2022"
-    assert coverage.url.params.get_list("subset")[0].startswith("x(1369")
+    # Axis labels as DescribeCoverage gives them (the fixture: E and N), the bbox of Almere's buurten + 50 m.
+    assert coverage.url.params.get_list("subset")[0].startswith("E(1369")
+    assert coverage.url.params.get_list("subset")[1].startswith("N(4794")
     assert (tmp_path / "cache" / "klimaat" / "gevoelstemperatuur" / "GM0034.tif").exists()
 
     batch = klimaat.read_klimaat_cache(tmp_path / "cache", buurten, 2024)

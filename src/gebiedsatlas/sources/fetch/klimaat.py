@@ -4,8 +4,8 @@ The Klimaateffectatlas (Stichting CAS) shows national rasters made by others; th
 Leefomgeving serves rasters as an OGC WCS 2.0.1 at ``https://data.rivm.nl/geo/alo/wcs`` (GeoTIFF
 out, RD New). For each layer below we read the service's GetCapabilities, pick the newest coverage
 whose id matches the layer's pattern (the ids carry their publication date, e.g.
-``alo__rivm_nsl_20260401_gm_NO22024``), and fetch a GeoTIFF per gemeente bounding box with
-``GetCoverage`` (``subset=x(…)&subset=y(…)``). The exact coverage id can be given with
+``alo__rivm_nsl_20260401_gm_NO22024``), read its axis labels from ``DescribeCoverage`` and fetch a
+GeoTIFF per gemeente bounding box with ``GetCoverage`` (``subset=E(…)&subset=N(…)``, or x/y). The exact coverage id can be given with
 ``--coverage LAYER=ID``; a GeoTIFF downloaded by hand (for instance from
 https://www.klimaateffectatlas.nl/nl/data-opvragen) with ``--bestand LAYER=PATH``.
 
@@ -87,6 +87,11 @@ def _capabilities_ok(body: bytes) -> None:
         raise ValueError("geen WCS GetCapabilities-document")
 
 
+def _description_ok(body: bytes) -> None:
+    if b"CoverageDescription" not in body[:4000]:
+        raise ValueError("geen WCS DescribeCoverage-document")
+
+
 def _tiff_ok(body: bytes) -> None:
     if body[:4] not in (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+"):
         raise ValueError("geen GeoTIFF (de dienst gaf waarschijnlijk een foutmelding)")
@@ -107,6 +112,19 @@ def choose_coverage(layer: Layer, ids: list[str]) -> str:
     if not matching:
         raise CoverageNotFound(layer, ids)
     return matching[-1]
+
+
+def axis_labels(path: Path) -> tuple[str, str]:
+    """The two axis labels of a DescribeCoverage answer (``axisLabels="E N"``), else ("x", "y")."""
+    try:
+        root = ET.parse(path).getroot()
+    except (ET.ParseError, OSError) as exc:
+        raise InputError(str(path), f"geen geldig XML-document: {exc}") from None
+    for el in root.iter():
+        if el.tag.rsplit("}", 1)[-1] == "Envelope" and len((el.get("axisLabels") or "").split()) == 2:
+            first, second = el.get("axisLabels").split()
+            return first, second
+    return "x", "y"
 
 
 def reference_year(name: str, fallback: int) -> int:
@@ -131,11 +149,17 @@ def fetch_layer(fetcher: Fetcher, layer: Layer, bboxes: dict[str, tuple[float, f
         shutil.rmtree(fetcher.path(folder))  # another coverage: the old tiles do not belong to it
     marker.parent.mkdir(parents=True, exist_ok=True)
     marker.write_text(json.dumps({"coverage": coverage, "service": layer.service}), encoding="utf-8")
+    # The subset axes are named as the coverage names them (GeoServer: E/N or x/y): DescribeCoverage says.
+    described = fetcher.get(SOURCE, layer.service, f"{folder}/describe.xml",
+                            params={"service": "WCS", "version": "2.0.1", "request": "DescribeCoverage",
+                                    "coverageId": coverage},
+                            validate=_description_ok, label=f"{layer.title}: beschrijving")
+    east, north = axis_labels(described)
     paths = []
     for gemeente, (minx, miny, maxx, maxy) in sorted(bboxes.items()):
         params = [("service", "WCS"), ("version", "2.0.1"), ("request", "GetCoverage"),
                   ("coverageId", coverage), ("format", "image/tiff"),
-                  ("subset", f"x({minx:.0f},{maxx:.0f})"), ("subset", f"y({miny:.0f},{maxy:.0f})")]
+                  ("subset", f"{east}({minx:.0f},{maxx:.0f})"), ("subset", f"{north}({miny:.0f},{maxy:.0f})")]
         paths.append(fetcher.get(SOURCE, layer.service, f"{folder}/{gemeente}.tif", params=params,
                                  validate=_tiff_ok, label=f"{layer.title} {gemeente}"))
     return paths
