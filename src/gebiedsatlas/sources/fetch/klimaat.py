@@ -5,8 +5,8 @@ Leefomgeving serves rasters as an OGC WCS 2.0.1 at ``https://data.rivm.nl/geo/al
 out, RD New). For each layer below we read the service's GetCapabilities, pick the newest coverage
 whose id matches the layer's pattern (the ids carry their publication date, e.g.
 ``alo__rivm_nsl_20260401_gm_NO22024``), read its axis labels from ``DescribeCoverage`` and fetch a
-GeoTIFF per gemeente bounding box with ``GetCoverage`` (``subset=E(…)&subset=N(…)``, or x/y). The exact coverage id can be given with
-``--coverage LAYER=ID``; a GeoTIFF downloaded by hand (for instance from
+GeoTIFF per gemeente bounding box with ``GetCoverage`` (``subset=E(…)&subset=N(…)``, or x/y). The
+exact coverage id can be given with ``--coverage LAYER=ID``; a GeoTIFF downloaded by hand (for instance from
 https://www.klimaateffectatlas.nl/nl/data-opvragen) with ``--bestand LAYER=PATH``.
 
 Zonal statistics (``rasterstats``): per buurt the cells whose centre lies inside the buurt polygon
