@@ -137,6 +137,17 @@ def test_import_stores_values_with_raster_year_and_method(tmp_path, fresh_db_url
         assert "alo__rivm_20220601_gevoelstemperatuur_2022" in row.method
 
 
+def test_a_scale_factor_is_asked_of_the_service_and_named_in_the_method(tmp_path, buurten):
+    network = FakeNetwork()
+    f = Fetcher(tmp_path / "cache", client=network.client(), sleep=lambda _s: None)
+    klimaat.fetch_layer(f, klimaat.LAYERS["gevoelstemperatuur"], bag.gemeente_bboxes(buurten, ["GM0034"]),
+                        scale_factor=0.1)
+    coverage = [r for r in network.requests if r.url.params.get("request") == "GetCoverage"][0]
+    assert coverage.url.params["SCALEFACTOR"] == "0.1"
+    batch = klimaat.read_klimaat_cache(tmp_path / "cache", buurten, 2024)
+    assert "verkleind met factor 0.1" in batch.observations[0].method
+
+
 def test_a_service_error_page_is_not_taken_for_a_raster(tmp_path, buurten):
     error = "<ServiceExceptionReport>Bad subset</ServiceExceptionReport>"
     network = FakeNetwork(lambda r: httpx.Response(200, text=error)

@@ -221,7 +221,10 @@ def fetch_klimaat(gemeente: GemeenteOption = None, area_set: AreaSetOption = Non
                   coverage: Annotated[list[str] | None, typer.Option(
                       "--coverage", help="LAAG=ID: de dekking van de WCS, bv. gevoelstemperatuur=alo__…")] = None,
                   bestand: Annotated[list[str] | None, typer.Option(
-                      "--bestand", help="LAAG=PAD: een zelf gedownloade GeoTIFF in RD New")] = None) -> None:
+                      "--bestand", help="LAAG=PAD: een zelf gedownloade GeoTIFF in RD New")] = None,
+                  schaal: Annotated[float | None, typer.Option(
+                      "--schaal", min=0.01, max=1.0,
+                      help="laat de WCS het raster verkleinen (0,1 = cellen 10× zo groot)")] = None) -> None:
     """Hittestress (gevoelstemperatuur) en overstroming (waterdiepte) per buurt; standaard de New Towns."""
     from gebiedsatlas.sources.fetch import klimaat
 
@@ -233,7 +236,7 @@ def fetch_klimaat(gemeente: GemeenteOption = None, area_set: AreaSetOption = Non
             if key in files:
                 klimaat.use_file(fetcher, layer, Path(files[key]))
             else:
-                klimaat.fetch_layer(fetcher, layer, boxes, coverages.get(key))
+                klimaat.fetch_layer(fetcher, layer, boxes, coverages.get(key), schaal)
 
     _run(cache_dir, job, "klimaat")
 

@@ -135,8 +135,12 @@ def reference_year(name: str, fallback: int) -> int:
 
 
 def fetch_layer(fetcher: Fetcher, layer: Layer, bboxes: dict[str, tuple[float, float, float, float]],
-                coverage: str | None = None) -> list[Path]:
-    """GetCapabilities, then a GeoTIFF per gemeente bounding box (RD New) of the chosen coverage."""
+                coverage: str | None = None, scale_factor: float | None = None) -> list[Path]:
+    """GetCapabilities, then a GeoTIFF per gemeente bounding box (RD New) of the chosen coverage.
+
+    ``scale_factor`` (WCS 2.0 Scaling extension, ``SCALEFACTOR``; e.g. 0.1 turns 1 m cells into 10 m)
+    keeps a fine national raster small enough for a whole gemeente; the server resamples.
+    """
     folder = f"klimaat/{layer.key}"
     if coverage is None:
         host = re.sub(r"[^a-z0-9]+", "-", layer.service.lower().split("//", 1)[-1]).strip("-")
@@ -145,10 +149,11 @@ def fetch_layer(fetcher: Fetcher, layer: Layer, bboxes: dict[str, tuple[float, f
                            validate=_capabilities_ok, label=f"{layer.title}: welke dekkingen")
         coverage = choose_coverage(layer, coverage_ids(caps))
     marker = fetcher.path(f"{folder}/coverage.json")
-    if marker.exists() and json.loads(marker.read_text(encoding="utf-8")).get("coverage") != coverage:
-        shutil.rmtree(fetcher.path(folder))  # another coverage: the old tiles do not belong to it
+    chosen = {"coverage": coverage, "service": layer.service, "scale_factor": scale_factor}
+    if marker.exists() and json.loads(marker.read_text(encoding="utf-8")) != chosen:
+        shutil.rmtree(fetcher.path(folder))  # another coverage or scale: the old tiles do not belong to it
     marker.parent.mkdir(parents=True, exist_ok=True)
-    marker.write_text(json.dumps({"coverage": coverage, "service": layer.service}), encoding="utf-8")
+    marker.write_text(json.dumps(chosen), encoding="utf-8")
     # The subset axes are named as the coverage names them (GeoServer: E/N or x/y): DescribeCoverage says.
     described = fetcher.get(SOURCE, layer.service, f"{folder}/describe.xml",
                             params={"service": "WCS", "version": "2.0.1", "request": "DescribeCoverage",
@@ -160,6 +165,8 @@ def fetch_layer(fetcher: Fetcher, layer: Layer, bboxes: dict[str, tuple[float, f
         params = [("service", "WCS"), ("version", "2.0.1"), ("request", "GetCoverage"),
                   ("coverageId", coverage), ("format", "image/tiff"),
                   ("subset", f"{east}({minx:.0f},{maxx:.0f})"), ("subset", f"{north}({miny:.0f},{maxy:.0f})")]
+        if scale_factor:
+            params.append(("SCALEFACTOR", f"{scale_factor:g}"))
         paths.append(fetcher.get(SOURCE, layer.service, f"{folder}/{gemeente}.tif", params=params,
                                  validate=_tiff_ok, label=f"{layer.title} {gemeente}"))
     return paths
@@ -266,6 +273,8 @@ def read_klimaat_cache(cache_dir: Path, buurten: dict[str, object], boundary_yea
         day = min(retrieved)
         year = reference_year(str(chosen["coverage"]), int(day[:4]))
         where = "GeoTIFF" if chosen.get("service") == "bestand" else f"WCS {chosen.get('service')}"
+        if chosen.get("scale_factor"):
+            where += f", door de dienst verkleind met factor {chosen['scale_factor']:g}"
         method = (f"{layer.title}: {layer.describe} van de rastercellen met hun middelpunt in de buurt "
                   f"(zonale statistiek, rasterstats {rasterstats.__version__}); raster {chosen['coverage']} "
                   f"({where}), peiljaar {year}, opgehaald op {day}")
