@@ -132,11 +132,12 @@ MATRIX: tuple[Grant, ...] = (
     Grant(Action.EDIT_PROJECT, EDITORS, Relation.PARTY, note="alleen projecten van de eigen organisatie"),
     Grant(Action.IMPORT_PROJECTS, EDITORS, Relation.NONE, note="daarna per regel de rechten op dat project"),
     Grant(Action.UPLOAD_PARTY_STOCK, EDITORS, Relation.PARTY, note="alleen de eigen voorraad (corporatie)"),
-    Grant(Action.EDIT_HOUSING_TARGET, EDITORS, Relation.PARTY, note="doelen van de eigen gemeente"),
-    Grant(Action.EDIT_HOUSING_TARGET, frozenset({SYSTEM_ADMIN}), note="ook de landelijke standaarddoelen"),
+    Grant(Action.EDIT_HOUSING_TARGET, EDITORS, Relation.PARTY, frozenset({"gemeente"}),
+          note="doelen van de eigen gemeente en haar wijken"),
+    Grant(Action.EDIT_HOUSING_TARGET, frozenset({SYSTEM_ADMIN}), states=frozenset({"landelijk"}),
+          note="de landelijke standaarddoelen"),
     Grant(Action.EDIT_SCENARIO, EDITORS, Relation.PARTY, note="scenario's van de eigen gemeente"),
     Grant(Action.TAKE_SNAPSHOT, EDITORS, Relation.PARTY, note="peilmoment van de eigen gemeente"),
-    Grant(Action.TAKE_SNAPSHOT, frozenset({SYSTEM_ADMIN})),
     Grant(Action.LINK_PROJECTS, EDITORS, Relation.RESPONSIBLE, note="de verantwoordelijke partijen van de afspraak"),
 )
 
