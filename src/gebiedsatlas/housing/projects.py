@@ -227,14 +227,25 @@ def data_of(project: Project) -> ProjectData:
 
 def projects_of(session: Session, gemeente_code: str | None = None, scenario_ids: Iterable[int] = ()
                 ) -> list[ProjectData]:
-    """The register (and the hypothetical projects of the given scenarios)."""
+    """The register (and the hypothetical projects of the given scenarios), read as plain rows: two
+    queries, no ORM objects (a gemeente may hold thousands of projects)."""
     ids = list(scenario_ids)
-    stmt = select(Project).order_by(Project.planned_year, Project.name, Project.id)
-    stmt = stmt.where(Project.scenario_id.is_(None) | Project.scenario_id.in_(ids)) if ids else stmt.where(
-        Project.scenario_id.is_(None))
+    columns = (Project.id, Project.name, Project.gemeente_code, Project.area_code, Project.party_id, Project.kind,
+               Project.phase, Project.planned_year, Project.phase_since, Project.to_segment, Project.note,
+               Project.scenario_id)
+    where = [Project.scenario_id.is_(None) | Project.scenario_id.in_(ids) if ids else Project.scenario_id.is_(None)]
     if gemeente_code:
-        stmt = stmt.where(Project.gemeente_code == gemeente_code)
-    return [data_of(p) for p in session.scalars(stmt)]
+        where.append(Project.gemeente_code == gemeente_code)
+    rows = session.execute(select(*columns).where(*where).order_by(Project.planned_year, Project.name, Project.id))
+    lines: dict[int, dict[str, int]] = defaultdict(dict)
+    line_rows = session.execute(select(ProjectLine.project_id, ProjectLine.segment, ProjectLine.dwellings)
+                                .join(Project, Project.id == ProjectLine.project_id).where(*where))
+    for project_id, segment, dwellings in line_rows:
+        lines[project_id][segment] = dwellings
+    return [ProjectData(name=name, gemeente_code=gm, area_code=area, party_id=party, kind=kind, phase=phase,
+                        planned_year=year, lines=dict(sorted(lines[pid].items())), phase_since=since,
+                        to_segment=to, note=note or "", id=pid, scenario_id=scenario)
+            for pid, name, gm, area, party, kind, phase, year, since, to, note, scenario in rows]
 
 
 def _describe(data: ProjectData) -> str:
