@@ -186,6 +186,7 @@ def _programme_context(request: Request, session: Session, area: Area, scenario_
         "editable_parties": [p for p in _parties(session) if _may(
             request, Action.EDIT_PROJECT, Target(kind="project", party_ids=frozenset({p.id})))],
         "wijken": stock_mod.wijken_of(session, area.code),
+        "corporations": [p for p in _parties(session) if p.kind == "woningcorporatie"],
     }
 
 
