@@ -15,6 +15,7 @@ import httpx
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fetch"
 CBS_DIR = FIXTURES / "cbs" / "85984NED"
 POLITIE_DIR = FIXTURES / "politie" / "47018NED"
+STOCK_DIR = FIXTURES / "cbs" / "81955NED"  # woningvoorraad en mutaties (woonprogramma)
 POLITIE_PAGE_ROWS = 60
 
 
@@ -28,6 +29,11 @@ def fixture_for(request: httpx.Request) -> Path | None:
             page = int(params.get("$skip", "0")) // 40 + 1
             return CBS_DIR / f"UntypedDataSet-page-{page}.json"
         return CBS_DIR / f"{name}.json"
+    if host == "opendata.cbs.nl" and "/81955NED/" in path:
+        name = path.rsplit("/", 1)[1]
+        if name == "UntypedDataSet":
+            return STOCK_DIR / f"UntypedDataSet-page-{int(params.get('$skip', '0')) // 2 + 1}.json"
+        return STOCK_DIR / f"{name}.json"
     if host == "dataderden.cbs.nl" and "/47018NED/" in path:
         name = path.rsplit("/", 1)[1]
         if name == "UntypedDataSet":

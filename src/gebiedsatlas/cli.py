@@ -18,6 +18,7 @@ from gebiedsatlas.analysis.cli import app as analysis_app
 from gebiedsatlas.areas.crosswalk_cli import crosswalk
 from gebiedsatlas.config import Settings
 from gebiedsatlas.errors import InputError
+from gebiedsatlas.housing.cli import app as housing_app
 from gebiedsatlas.sources.fetch.cli import fetch_app
 
 DEBUG_ENV = "GEBIEDSATLAS_DEBUG"
@@ -57,6 +58,7 @@ console = Console()
 app.add_typer(fetch_app, name="fetch")
 app.command("crosswalk")(crosswalk)
 app.add_typer(agreements_app, name="afspraken")
+app.add_typer(housing_app, name="woonprogramma")
 app.add_typer(analysis_app, name="analyse")
 app.add_typer(accounts_app, name="gebruikers")
 

@@ -145,3 +145,15 @@ def fetch_leefbaarometer(level: LevelOption = None, cache_dir: CacheOption = Non
         raise typer.BadParameter("geef bij --url ook --level", param_hint="--url")
     urls = {level: url} if url else None
     _run(cache_dir, lambda f: leefbaarometer.fetch_leefbaarometer(f, [level] if level else None, urls))
+
+
+@fetch_app.command("woningvoorraad")
+def fetch_woningvoorraad(gemeente: GemeenteOption = None, area_set: AreaSetOption = None,
+                         cache_dir: CacheOption = None) -> None:
+    """CBS 81955NED: woningvoorraad, nieuwbouw en sloop per gemeente en jaar (voor het woonprogramma)."""
+    from gebiedsatlas.sources.fetch import stock_changes
+
+    limit = gemeenten_of(gemeente, area_set)
+    fetcher = _run(cache_dir, lambda f: stock_changes.fetch_stock_changes(f, limit))
+    console.print("Zet ze in de atlas met `gebiedsatlas woonprogramma mutaties` (de cache van "
+                  f"{fetcher.cache_dir}).")
