@@ -310,3 +310,36 @@ def test_snapshot_is_frozen_and_shows_slippage(fresh_db_url):
         changes = services.slippage(snap, register.projects_of(session, "GM0034"))
         assert changes == [{"naam": "Haven fase 2", "wat": "opleverjaar 2027 → 2029 (+2 jaar)", "id": project.id,
                             "later": True}]
+
+
+def test_commitment_links_projects_realisation_updates_them_and_a_target_becomes_a_commitment(fresh_db_url):
+    from gebiedsatlas.agreements import services as agreements
+    from gebiedsatlas.store.agreements import Commitment
+
+    _seeded(fresh_db_url)
+    with db.session_scope(fresh_db_url) as session:
+        principal, almere = _editor_of(session, "Gemeente Almere")
+        housing_io.import_projects(session, "GM0034", (
+            "naam,gebied,partij,soort,fase,opleverjaar,sociale_huur\n"
+            "Eerste,WK003401,Gemeente Almere,nieuwbouw,in_aanbouw,2026,30\n"
+            "Tweede,WK003402,Gemeente Almere,nieuwbouw,vergund,2026,50\n"
+            "Later,WK003402,Gemeente Almere,nieuwbouw,vergund,2028,20\n").encode(), "p.csv", principal, SETUP)
+        agreement = agreements.create_agreement(session, agreements.parse_agreement(session, {
+            "title": "Almere 2026-2029", "gemeente_code": "GM0034", "period_start": 2026, "period_end": 2029,
+            "party_ids": [almere]}), SETUP)
+        commitment = agreements.add_commitment(session, agreement, agreements.parse_commitment(session, agreement, {
+            "text": "100 sociale huurwoningen opleveren.", "theme": "beschikbaarheid", "party_ids": [almere],
+            "target_kind": "output", "output_unit": "woningen", "year_targets": "2026: 80; 2028: 20"}), SETUP)
+        ids = {p.name: p.id for p in register.projects_of(session, "GM0034")}
+        assert services.link_projects(session, commitment, list(ids.values()), SETUP) == 3
+        assert services.programme_effect(session, commitment) == {2026: 80, 2028: 20}
+        # 35 delivered in 2026 covers "Eerste" (30) but not "Tweede" (50); "Later" is not due
+        assert services.apply_realisation(session, commitment, 2026, 35, SETUP) == [ids["Eerste"]]
+        phases = {p.name: p.phase for p in register.projects_of(session, "GM0034")}
+        assert phases == {"Eerste": "opgeleverd", "Tweede": "vergund", "Later": "vergund"}
+        with pytest.raises(InputError, match="onbekend project"):
+            services.link_projects(session, commitment, [999_999], SETUP)
+        adopted = services.adopt_target(session, targets.target_by_key(session, "npa-sociale-huur-30"), agreement,
+                                        [almere], SETUP)
+        assert "Ten minste 30 % sociale huur per gemeente" in session.get(Commitment, adopted.id).text
+        assert targets.target_by_key(session, "npa-sociale-huur-30").commitment_id == adopted.id
