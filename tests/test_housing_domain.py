@@ -320,10 +320,10 @@ def test_commitment_links_projects_realisation_updates_them_and_a_target_becomes
     with db.session_scope(fresh_db_url) as session:
         principal, almere = _editor_of(session, "Gemeente Almere")
         housing_io.import_projects(session, "GM0034", (
-            "naam,gebied,partij,soort,fase,opleverjaar,sociale_huur\n"
-            "Eerste,WK003401,Gemeente Almere,nieuwbouw,in_aanbouw,2026,30\n"
-            "Tweede,WK003402,Gemeente Almere,nieuwbouw,vergund,2026,50\n"
-            "Later,WK003402,Gemeente Almere,nieuwbouw,vergund,2028,20\n").encode(), "p.csv", principal, SETUP)
+            b"naam,gebied,partij,soort,fase,opleverjaar,sociale_huur\n"
+            b"Eerste,WK003401,Gemeente Almere,nieuwbouw,in_aanbouw,2026,30\n"
+            b"Tweede,WK003402,Gemeente Almere,nieuwbouw,vergund,2026,50\n"
+            b"Later,WK003402,Gemeente Almere,nieuwbouw,vergund,2028,20\n"), "p.csv", principal, SETUP)
         agreement = agreements.create_agreement(session, agreements.parse_agreement(session, {
             "title": "Almere 2026-2029", "gemeente_code": "GM0034", "period_start": 2026, "period_end": 2029,
             "party_ids": [almere]}), SETUP)
