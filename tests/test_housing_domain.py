@@ -178,7 +178,8 @@ def test_stock_without_cbs_tenure_says_so_and_synthetic_tenure_gives_counts(fres
         # SYNTHETIC tenure shares (labelled as such in the source id), to check the arithmetic only
         from gebiedsatlas.store.models import Indicator, Source
         session.merge(Source(id="synthetic-test", publisher="test", title="synthetic", licence="-", attribution="-"))
-        for ind in ("koopwoningen", "huurwoningen_corporatie", "huurwoningen_overige_verhuurders"):
+        for ind in ("koopwoningen", "huurwoningen_corporatie", "huurwoningen_overige_verhuurders",
+                    "eengezinswoningen", "meergezinswoningen", "bag_bouwperiode_voor_1945"):
             session.merge(Indicator(id=ind, label=ind, theme="wonen", unit="%", direction="neutral",
                                     aggregation={"method": "none"}))
         session.flush()
@@ -187,9 +188,15 @@ def test_stock_without_cbs_tenure_says_so_and_synthetic_tenure_gives_counts(fres
                               strict=True):
                 session.merge(Observation(indicator_id=ind, period=2024, area_code=w, value=v, status="observed",
                                           source_id="synthetic-test", boundary_year=2024))
+        for ind, v in (("eengezinswoningen", 60.0), ("meergezinswoningen", 40.0), ("bag_bouwperiode_voor_1945", 12.0)):
+            session.merge(Observation(indicator_id=ind, period=2024, area_code=wijken[0], value=v, status="observed",
+                                      source_id="synthetic-test", boundary_year=2024))
     with db.session_scope(fresh_db_url) as session:
         s = stock.cbs_stock(session, "GM0034")
         assert s.year == 2024 and set(s.wijken) == set(wijken)
+        assert s.dwelling_types == {wijken[0]: {"eengezins": pytest.approx(total[wijken[0]] * 0.6),
+                                                "meergezins": pytest.approx(total[wijken[0]] * 0.4)}}
+        assert s.building_periods == {wijken[0]: {"voor_1945": 12.0}}
         w0 = s.wijken[wijken[0]]
         assert w0.tenure["corporatie"] == pytest.approx(total[wijken[0]] * 0.40)
         w1 = s.wijken[wijken[1]]
