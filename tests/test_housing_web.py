@@ -110,6 +110,11 @@ def test_editor_builds_a_scenario_in_chromium(fresh_db_url, page):
         page.goto(f"{base}/woonprogramma/GM0034")
         assert page.locator("#scenarios").is_visible()
         assert "Zoals gepland" in page.locator("#scenarios + p + div table, #scenarios ~ div table").first.inner_text()
+        page.wait_for_selector("#woonkaart[data-drawn=true]", timeout=20_000)  # the map of where the mix moves
+        assert page.locator("#woonkaart path.leaflet-interactive").count() > 20
+        page.focus("#woonkaart")
+        page.keyboard.press("ArrowRight")  # keyboard: a wijk of the map takes the focus, named after its figures
+        assert "corporatiebezit" in (page.evaluate("document.activeElement.getAttribute('aria-label')") or "")
         assert axe_violations(page) == []
 
         page.goto(f"{base}/woonprogramma/GM0034/projecten/nieuw")

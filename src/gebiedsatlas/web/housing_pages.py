@@ -187,7 +187,24 @@ def _programme_context(request: Request, session: Session, area: Area, scenario_
             request, Action.EDIT_PROJECT, Target(kind="project", party_ids=frozenset({p.id})))],
         "wijken": stock_mod.wijken_of(session, area.code),
         "corporations": [p for p in _parties(session) if p.kind == "woningcorporatie"],
+        "map_data": {"wijken": {r["code"]: _map_entry(r) for r in rows}},
+        "tile_url": request.app.state.settings.tile_url,
     }
+
+
+def _map_entry(row: dict) -> dict:
+    """Class and tooltip text of one wijk on the woonprogramma map (the same figures as the table)."""
+    def pct(value) -> str:
+        return "geen gegevens" if value is None else f"{value:.1f}%".replace(".", ",")
+
+    if row["beweging"] and row["beweging"] != "onbekend":
+        klasse = row["beweging"]
+    elif row["verschil"] is None:
+        klasse = None
+    else:
+        klasse = "meer" if row["verschil"] > 0.05 else "minder" if row["verschil"] < -0.05 else "gelijk"
+    text = f"corporatiebezit {pct(row['sociaal_start'])} → {pct(row['sociaal_eind'])}"
+    return {"klasse": klasse, "label": text + (f" ({row['beweging']})" if row["beweging"] else "")}
 
 
 @router.get("/woonprogramma/{gemeente_code}", response_class=HTMLResponse, include_in_schema=False)
