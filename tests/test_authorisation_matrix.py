@@ -207,6 +207,8 @@ def _requests(world: World, token_id: int | None) -> dict[str, tuple[str, dict]]
         "/beheer/gebruikers/{user_id}/blokkeren": ("form", {}),
         "/beheer/gebruikers/{user_id}/activeren": ("form", {}),
         # woonprogramma
+        "/api/woonprogramma/{gemeente_code}/projecten": ("json", {**housing_project, "naam": f"API {a}",
+                                                                  "partij": world.helmond_party}),
         "/woonprogramma/{gemeente_code}/projecten/nieuw": ("form", {**housing_project, "naam": f"Nieuw {a}"}),
         "/woonprogramma/project/{project_id}/bewerken": ("form", {**housing_project, "naam": f"Gewijzigd {a}",
                                                                   "opleverjaar": "2030"}),
@@ -260,7 +262,7 @@ def expected(path: str, role: str, relation: str, state: str) -> bool:
     unlocked = state == "concept"
     if path == "/woonprogramma/doel/{key}/overnemen":
         return editor and own and unlocked  # a new commitment in the agreement: as adding one
-    if path.startswith("/woonprogramma/"):
+    if path.startswith(("/woonprogramma/", "/api/woonprogramma/")):
         # projects, stock, targets, scenarios and snapshots of one's own organisation (Helmond) only;
         # linking projects: the commitment's responsible parties, in any state
         return editor and own

@@ -154,3 +154,22 @@ def test_editor_builds_a_scenario_in_chromium(fresh_db_url, page):
         assert page.js_errors == []
     finally:
         server.stop()
+
+
+def test_api_creates_a_project_of_the_own_organisation_only(fresh_db_url):
+    from accounts_support import token_headers
+
+    headers = token_headers(fresh_db_url, member(fresh_db_url, "Gemeente Almere", "redacteur"))
+    almere, ymere = _party_id(fresh_db_url, "Gemeente Almere"), _party_id(fresh_db_url, "Ymere")
+    body = {"naam": "Via de API", "gebied": "WK003401", "partij": almere, "soort": "liberalisatie",
+            "fase": "vergund", "opleverjaar": 2027, "sociale_huur": 25, "naar_segment": "vrije_huur"}
+    with make_client(fresh_db_url) as client:
+        created = client.post("/api/woonprogramma/GM0034/projecten", json=body, headers=headers)
+        assert created.status_code == 201, created.text
+        assert created.json()["netto"] == {"sociale_huur": -25, "vrije_huur": 25} and created.json()["bruto"] == 25
+        refused = client.post("/api/woonprogramma/GM0034/projecten", json={**body, "partij": ymere}, headers=headers)
+        assert refused.status_code == 403
+        invalid = client.post("/api/woonprogramma/GM0034/projecten", json={**body, "opleverjaar": 1850},
+                              headers=headers)
+        assert invalid.status_code == 422 and "opleverjaar" in invalid.json()["detail"]
+        assert [p["naam"] for p in client.get("/api/woonprogramma/GM0034/projecten").json()] == ["Via de API"]

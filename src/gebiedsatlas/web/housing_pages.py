@@ -110,6 +110,16 @@ async def new_project_target(request: Request, session: Session) -> Target:
     return Target(kind="project", party_ids=frozenset({int(raw)}) if raw.isdigit() and len(raw) < 10 else frozenset())
 
 
+async def api_project_target(request: Request, session: Session) -> Target:
+    _gemeente(session, _path_gemeente(request))
+    try:
+        body = await request.json()
+    except ValueError:
+        body = None
+    raw = str(body.get("partij") or "") if isinstance(body, dict) else ""
+    return Target(kind="project", party_ids=frozenset({int(raw)}) if raw.isdigit() and len(raw) < 10 else frozenset())
+
+
 def project_target(request: Request, session: Session) -> Target:
     project = get_or_404(session, Project, request.path_params["project_id"], "Onbekend project.")
     return Target(kind="project", id=project.id, party_ids=frozenset({project.party_id}))
@@ -592,6 +602,26 @@ def api_projects(session: SessionDep, gemeente_code: str):
     return [{"id": p.id, "naam": p.name, "gebied": p.area_code, "partij_id": p.party_id, "soort": p.kind,
              "fase": p.phase, "opleverjaar": p.planned_year, "woningen": p.lines, "netto": register.net_effect(p),
              "bruto": register.gross_effect(p), "achter_op_schema": register.is_slipping(p, today)} for p in projects]
+
+
+@router.post("/api/woonprogramma/{gemeente_code}/projecten", tags=["woonprogramma"], status_code=201)
+async def api_create_project(request: Request, session: SessionDep, gemeente_code: str,
+                             guard: Annotated[Guarded, Depends(Permit(Action.EDIT_PROJECT, api_project_target))]):
+    """Add a project of the caller's own organisation: the fields of the import (``naam``, ``gebied``,
+    ``partij`` (id or name), ``soort``, ``fase``, ``opleverjaar``, dwellings per segment, …)."""
+    area = _gemeente(session, gemeente_code)
+    body = await request.json()
+    if not isinstance(body, dict):
+        raise HTTPException(422, "Verwacht een JSON-object met de velden van een project.")
+    values = {k: (v if isinstance(v, int | float) and not isinstance(v, bool) else str(v)[:2000])
+              for k, v in body.items() if v is not None}
+    try:
+        data = register.parse_project(session, area.code, values, "verzoek")
+    except InputError as exc:
+        raise HTTPException(422, str(exc)) from None
+    project = register.create(session, data, guard.actor)
+    return {"id": project.id, "naam": data.name, "netto": register.net_effect(data),
+            "bruto": register.gross_effect(data)}
 
 
 @router.get("/api/woonprogramma/{gemeente_code}/mutaties", tags=["woonprogramma"])
