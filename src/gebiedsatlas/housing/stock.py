@@ -81,6 +81,14 @@ def wijken_of(session: Session, gemeente_code: str) -> dict[str, str]:
     return dict(rows.all())
 
 
+def buurten_of(session: Session, gemeente_code: str) -> dict[str, str]:
+    """Code -> name of the buurten of the gemeente (every boundary year in the store)."""
+    rows = session.execute(select(Area.code, Area.name).where(Area.level == "buurt",
+                                                              Area.code.like(f"BU{gemeente_code[2:]}%"))
+                           .order_by(Area.code))
+    return dict(rows.all())
+
+
 def cbs_stock(session: Session, gemeente_code: str) -> GemeenteStock:
     """The newest year in which every wijk with a stock has the three tenure shares."""
     wijken = wijken_of(session, gemeente_code)

@@ -305,7 +305,8 @@ def _project_form(request: Request, session: Session, area: Area, values: dict, 
                if _may(request, Action.EDIT_PROJECT, Target(kind="project", party_ids=frozenset({p.id})))]
     return _render(request, "project_form.html", {"area": area, "values": values, "errors": errors,
                                                   "project": project, "editable_parties": parties,
-                                                  "wijken": stock_mod.wijken_of(session, area.code)},
+                                                  "wijken": stock_mod.wijken_of(session, area.code),
+                                                  "buurten": stock_mod.buurten_of(session, area.code)},
                    status_code=status_code)
 
 
