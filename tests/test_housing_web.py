@@ -59,6 +59,9 @@ def test_stock_upload_is_all_or_nothing_and_only_for_the_own_corporation(fresh_d
         response = _post_file(client, f"/woonprogramma/voorraad/{alliantie}/upload", GOOD_STOCK, peiljaar="2025")
         assert response.status_code == 403
         assert _uploads(fresh_db_url) == 1
+    with make_client(fresh_db_url) as anonymous:  # who uploaded (an e-mail address) is not public
+        page = anonymous.get(f"/woonprogramma/voorraad/{alliantie}").text
+        assert "bezit.csv" in page and own not in page
 
 
 def test_project_import_over_http_lists_every_error(fresh_db_url):
