@@ -176,3 +176,30 @@ def test_api_creates_a_project_of_the_own_organisation_only(fresh_db_url):
                               headers=headers)
         assert invalid.status_code == 422 and "opleverjaar" in invalid.json()["detail"]
         assert [p["naam"] for p in client.get("/api/woonprogramma/GM0034/projecten").json()] == ["Via de API"]
+
+
+def test_a_national_default_is_changed_by_a_system_administrator_only(fresh_db_url):
+    from gebiedsatlas.housing import targets
+
+    admin = member(fresh_db_url, None, None, admin=True)
+    editor = member(fresh_db_url, "Gemeente Almere", "redacteur")
+    form = {"key": "npa-sociale-huur-30", "label": "Ten minste 33 % sociale huur per gemeente",
+            "kind": "aandeel_voorraad", "segment": "sociale_huur", "scope_kind": "elke_gemeente", "min_share": "33",
+            "source_kind": "npa", "source_text": "Nationale Prestatieafspraken (test van een wijziging)"}
+    with make_client(fresh_db_url) as client:
+        assert login(client, editor).status_code == 303
+        token = csrf_of(client.get("/account").text)
+        assert client.post("/woonprogramma/GM0034/doelen", data={**form, "csrf_token": token},
+                           follow_redirects=False).status_code == 403
+        taken = client.post("/woonprogramma/GM0034/doelen", data={**form, "scope_kind": "gemeente",
+                                                                  "csrf_token": token}, follow_redirects=False)
+        assert taken.status_code == 422  # a gemeente cannot take over the key of a national default
+    with make_client(fresh_db_url) as client:
+        assert login(client, admin).status_code == 303
+        token = csrf_of(client.get("/account").text)
+        assert client.post("/woonprogramma/GM0034/doelen", data={**form, "csrf_token": token},
+                           follow_redirects=False).status_code == 303
+    with db.session_scope(fresh_db_url) as session:
+        now = targets.target_by_key(session, "npa-sociale-huur-30")
+        assert (now.min_share, now.version) == (33, 1)
+        assert all(t.min_share == 33 for t in targets.current_targets(session, "GM0637") if t.key == now.key)
