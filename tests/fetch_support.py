@@ -15,6 +15,7 @@ import httpx
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "fetch"
 CBS_DIR = FIXTURES / "cbs" / "85984NED"
 POLITIE_DIR = FIXTURES / "politie" / "47018NED"
+STOCK_DIR = FIXTURES / "cbs" / "81955NED"  # woningvoorraad en mutaties (woonprogramma)
 POLITIE_PAGE_ROWS = 60
 BAG_PAGE_SIZE = 10  # the BAG fixture's pages; tests set bag.PAGE_SIZE to this
 
@@ -25,6 +26,11 @@ def fixture_for(request: httpx.Request) -> Path | None:
     path, params = request.url.path, request.url.params
     host = request.url.host
     table = re.search(r"/(\d{5}NED)/", path)
+    if host == "opendata.cbs.nl" and "/81955NED/" in path:
+        name = path.rsplit("/", 1)[1]
+        if name == "UntypedDataSet":
+            return STOCK_DIR / f"UntypedDataSet-page-{int(params.get('$skip', '0')) // 2 + 1}.json"
+        return STOCK_DIR / f"{name}.json"
     if host == "opendata.cbs.nl" and table and (FIXTURES / "cbs" / table.group(1)).is_dir():
         # KWB editions: 85984NED (2024, real), 84799NED (2020) and 86165NED (2025, see build_fixtures.py)
         folder = FIXTURES / "cbs" / table.group(1)

@@ -17,6 +17,8 @@ from gebiedsatlas.store.models import FetchRun, ImportRun
 # connector -> (what it fetches, in Dutch; the command that updates it)
 CONNECTORS: dict[str, tuple[str, str]] = {
     "cbs": ("CBS Kerncijfers wijken en buurten", "gebiedsatlas fetch cbs --area-set nta"),
+    "woningvoorraad": ("Woningvoorraad en mutaties per gemeente (CBS 81955NED)",
+                      "gebiedsatlas fetch woningvoorraad --area-set nta"),
     "politie": ("Geregistreerde misdrijven (politie)", "gebiedsatlas fetch politie --area-set nta"),
     "pdok": ("Wijk- en buurtkaart (PDOK)", "gebiedsatlas fetch pdok --area-set nta"),
     "leefbaarometer": ("Leefbaarometer", "gebiedsatlas fetch leefbaarometer"),
@@ -25,7 +27,8 @@ CONNECTORS: dict[str, tuple[str, str]] = {
     "klimaat": ("Hittestress en overstroming (klimaatrasters)", "gebiedsatlas fetch klimaat --area-set nta"),
 }
 
-BUNDLED = ("CBS Kerncijfers wijken en buurten 2022 en 2024, de Leefbaarometer 2002–2024 (New Towns) en de "
+BUNDLED = ("CBS Kerncijfers wijken en buurten 2022 en 2024, woningvoorraad en mutaties 2012–2020, "
+           "de Leefbaarometer 2002–2024 (New Towns) en de "
            "wijk- en buurtgrenzen 2022/2024")
 UPDATE_ALL = "gebiedsatlas fetch alles --area-set nta"
 

@@ -41,7 +41,16 @@ class Result:
 
 def _jobs(gemeenten: list[str], buurten: dict) -> list[tuple[str, str, Callable[[Fetcher], object]]]:
     """(connector, URL to probe, job) in the order they run: BAG before the energy labels that need it."""
-    from gebiedsatlas.sources.fetch import bag, cbs_odata, energielabels, klimaat, leefbaarometer, pdok, politie
+    from gebiedsatlas.sources.fetch import (
+        bag,
+        cbs_odata,
+        energielabels,
+        klimaat,
+        leefbaarometer,
+        pdok,
+        politie,
+        stock_changes,
+    )
 
     boxes = {}
 
@@ -63,6 +72,8 @@ def _jobs(gemeenten: list[str], buurten: dict) -> list[tuple[str, str, Callable[
 
     return [
         ("cbs", "https://opendata.cbs.nl/ODataApi/odata/", kwb),
+        ("woningvoorraad", "https://opendata.cbs.nl/ODataApi/odata/",
+         lambda f: stock_changes.fetch_stock_changes(f, gemeenten)),
         ("politie", "https://dataderden.cbs.nl/ODataApi/odata/", lambda f: politie.fetch_crime(f, None, gemeenten)),
         ("pdok", pdok.OGC_API.format(year=2024), lambda f: pdok.fetch_boundaries(f, 2024, None, gemeenten)),
         ("leefbaarometer", "https://www.leefbaarometer.nl/", leefbaarometer.fetch_leefbaarometer),

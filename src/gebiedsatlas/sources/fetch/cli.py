@@ -277,3 +277,15 @@ def fetch_alles(gemeente: GemeenteOption = None, area_set: AreaSetOption = None,
                 os.environ.pop("GEBIEDSATLAS_CACHE_DIR", None)
             else:
                 os.environ["GEBIEDSATLAS_CACHE_DIR"] = previous
+
+
+@fetch_app.command("woningvoorraad")
+def fetch_woningvoorraad(gemeente: GemeenteOption = None, area_set: AreaSetOption = None,
+                         cache_dir: CacheOption = None) -> None:
+    """CBS 81955NED: woningvoorraad, nieuwbouw en sloop per gemeente en jaar (voor het woonprogramma)."""
+    from gebiedsatlas.sources.fetch import stock_changes
+
+    limit = gemeenten_of(gemeente, area_set)
+    fetcher = _run(cache_dir, lambda f: stock_changes.fetch_stock_changes(f, limit), "woningvoorraad")
+    console.print("Zet ze in de atlas met `gebiedsatlas woonprogramma mutaties` (de cache van "
+                  f"{fetcher.cache_dir}).")
