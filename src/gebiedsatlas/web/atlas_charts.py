@@ -178,3 +178,31 @@ def _config() -> dict:
     return {"font": "Noto Sans, Arial, sans-serif", "view": {"stroke": None},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#222", "titleColor": "#222"},
             "legend": {"labelFontSize": 12, "labelColor": "#222"}}
+
+
+def sparkline(points: Sequence[dict], width: int = 160, height: int = 40, pad: int = 4) -> dict | None:
+    """Coordinates of a small static trend line (inline SVG in the page, no script needed).
+
+    ``points``: ``[{"period", "value"}, ...]`` in period order. Returns the polyline's points, the
+    first and last dot, and the view box; None with fewer than two values. The vertical axis spans
+    the series' own range, so the line shows the direction, not the size, of the change (the
+    numbers are written next to it).
+    """
+    values = [(p["period"], p["value"]) for p in points if p.get("value") is not None]
+    if len(values) < 2:
+        return None
+    periods = [p for p, _ in values]
+    numbers = [v for _, v in values]
+    x0, x1 = min(periods), max(periods)
+    y0, y1 = min(numbers), max(numbers)
+    span_x = (x1 - x0) or 1
+    span_y = (y1 - y0) or 1
+
+    def xy(period: int, value: float) -> tuple[float, float]:
+        x = pad + (period - x0) / span_x * (width - 2 * pad)
+        y = height - pad - (value - y0) / span_y * (height - 2 * pad)
+        return round(x, 1), round(y, 1)
+
+    coords = [xy(p, v) for p, v in values]
+    return {"points": " ".join(f"{x},{y}" for x, y in coords), "first": coords[0], "last": coords[-1],
+            "width": width, "height": height}
