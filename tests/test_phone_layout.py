@@ -8,6 +8,7 @@ and admin pages are visited too (a private store copy and server)."""
 from __future__ import annotations
 
 import pytest
+
 from accounts_support import login_in_browser, member
 from conftest import ARTIFACTS_DIR, LiveServer, axe_violations
 
