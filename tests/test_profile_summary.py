@@ -127,3 +127,20 @@ def test_profile_page_leads_with_the_summary_of_the_api(page, live_server, clien
     chart.locator("svg").wait_for(timeout=30_000)
     assert chart.get_attribute("data-chart-state") == "ready"
     assert page.js_errors == []
+
+
+def test_plain_dutch_on_the_analysis_pages(client):
+    """Words instead of sd and z-scores; the method page in words first; one number of similar areas."""
+    method = " ".join(client.get("/methode/kwetsbaarheid").text.split())
+    assert method.index("In gewone woorden") < method.index("Technische bijlage")
+    for jargon in ("scikit", ".yaml", "random_state", "NearestNeighbors"):
+        assert jargon not in method
+    assert "de 10 wijken of buurten in Nederland" in method
+    fragment = client.get(f"/gebied/{WIJK}/kwetsbaarheid", params={"fragment": 1}).text
+    assert " sd)" not in fragment and "1–1" not in fragment
+    assert "ook als de onderdelen anders worden gewogen" in " ".join(fragment.split())  # rank 1, 1–1 before
+    assert fragment.count('href="/gebied/WK') - fragment.count(f'href="/gebied/{WIJK}') == 10
+    typology = client.get("/api/analysis/area/" + WIJK).json()["type"]
+    assert "sd" not in typology["description"] and "afwijkend van het landelijk gemiddelde" in typology["description"]
+    signals = client.get("/signalen").text
+    assert "1,4826" not in signals and "z-score" not in signals
