@@ -119,6 +119,22 @@
           },
         }).addTo(map);
         if (target) target.bringToFront();
+        // Context: the names of the areas around it (shown on paper; on screen only the area's own
+        // name, the others are in the tooltips). Not for long lists (e.g. all gemeenten).
+        var shapes = layer.getLayers();
+        if (shapes.length <= 60) {
+          shapes.forEach(function (shape) {
+            var props = shape.feature.properties;
+            var label = document.createElement("span");
+            label.textContent = props.name;  // text, never HTML
+            var own = props.code === code;
+            L.marker(shape.getBounds().getCenter(), {
+              interactive: false, keyboard: false,
+              icon: L.divIcon({ className: "atlas-map-label" + (own ? " atlas-map-label--own" : ""),
+                                html: label, iconSize: null }),
+            }).addTo(map);
+          });
+        }
         var bounds = target ? target.getBounds().pad(0.8) : layer.getBounds();
         var fit = function () {
           map.invalidateSize(false);
