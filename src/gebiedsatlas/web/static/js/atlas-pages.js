@@ -15,6 +15,7 @@
   var VEGA_SCRIPTS = ["/static/vendor/vega/vega.min.js", "/static/vendor/vega/vega-lite.min.js",
                       "/static/vendor/vega/vega-embed.min.js"];
   var vegaLoading = null;
+  var LEAFLET_SCRIPT = "/static/vendor/leaflet/leaflet.js";
 
   function loadScript(src) {
     return new Promise(function (resolve, reject) {
@@ -191,7 +192,22 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     renderCharts();
-    document.querySelectorAll("[data-area-map]").forEach(areaMap);
+    // The small location map is drawn after the page's load event: Leaflet (~150 KB) is fetched then,
+    // so it does not hold up the first screen (the table next to the map names the same areas).
+    var maps = document.querySelectorAll("[data-area-map]");
+    if (maps.length) {
+      var drawMaps = function () {
+        var ready = typeof L === "undefined" ? loadScript(LEAFLET_SCRIPT) : Promise.resolve();
+        ready.then(function () { maps.forEach(areaMap); }).catch(function () {
+          maps.forEach(function (el) {
+            el.setAttribute("data-ready", "error");
+            el.textContent = "De kaart kon niet worden geladen; de tabel bij de kaart bevat dezelfde gebieden.";
+          });
+        });
+      };
+      if (document.readyState === "complete") drawMaps();
+      else window.addEventListener("load", function () { setTimeout(drawMaps, 0); });
+    }
     printButtons();
     document.querySelectorAll("input[data-area-suggest]").forEach(areaSuggestions);
   });
