@@ -143,4 +143,5 @@ def test_plain_dutch_on_the_analysis_pages(client):
     typology = client.get("/api/analysis/area/" + WIJK).json()["type"]
     assert "sd" not in typology["description"] and "afwijkend van het landelijk gemiddelde" in typology["description"]
     signals = client.get("/signalen").text
-    assert "1,4826" not in signals and "z-score" not in signals
+    assert "1,4826" not in signals and "z-score" not in signals and "Robuuste z" not in signals
+    assert "k-means" not in client.get("/typologie").text
