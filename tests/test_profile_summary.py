@@ -118,7 +118,7 @@ def test_profile_page_leads_with_the_summary_of_the_api(page, live_server, clien
     listed = page.locator("[data-summary-deviation]").evaluate_all("els => els.map(e => e.dataset.summaryDeviation)")
     assert listed == [d["indicator"] for d in summary["deviations"]]
     low = _text(page, "[data-summary-deviation='laag_inkomen']")
-    assert "veel hoger dan in Capelle aan den IJssel" in low and "46,3% tegen 38,9%" in low and "slechter" in low
+    assert "veel hoger dan in Capelle aan den IJssel" in low and "46,3% tegen 38,9%, 2022" in low and "slechter" in low
     # No chart is drawn (nor the chart library loaded) before a chart scrolls into view.
     assert page.evaluate("typeof vegaEmbed") == "undefined"
     assert page.locator("[data-chart-state]").count() == 0
