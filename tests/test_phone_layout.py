@@ -117,7 +117,7 @@ def test_navigation_collapses_into_a_disclosure_button(browser, live_server):
         button.focus()
         page.keyboard.press("Enter")
         assert button.get_attribute("aria-expanded") == "true" and menu.is_visible()
-        assert menu.get_by_role("link", name="Kaart").is_visible()
+        assert menu.get_by_role("link", name="Kaart", exact=True).is_visible()
         page.keyboard.press("Escape")
         assert button.get_attribute("aria-expanded") == "false" and not menu.is_visible()
         assert axe_violations(page) == []
