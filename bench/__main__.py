@@ -1,10 +1,14 @@
 """``python -m bench``: run the foundation benchmark; ``python -m bench load``: the load benchmark
-(bench/load.py); ``python -m bench housing``: the woonprogramma (bench/housing.py). See bench/README.md
-for the others."""
+(bench/load.py); ``python -m bench housing``: the woonprogramma (bench/housing.py); ``python -m bench
+pageload``: the profile's load event against the home page's. See bench/README.md for the others."""
 
 import sys
 
-if sys.argv[1:2] == ["load"]:
+if sys.argv[1:2] == ["pageload"]:
+    from bench.pageload import main as pageload
+
+    pageload(sys.argv[2:])
+elif sys.argv[1:2] == ["load"]:
     from bench.load import main as load
 
     load(sys.argv[2:])

@@ -33,10 +33,11 @@ PAGES = [
     ("indicator laag_inkomen", "/indicator/laag_inkomen"),
     ("indicator inwoners, buurten NL", "/indicator/inwoners?level=buurt&scope=NL01"),
 ]
-# Complete = every chart rendered, and the map drawn where the page has one.
+# Complete = every chart that was started rendered (the profile draws charts when they scroll into
+# view), and the map drawn where the page has one.
 READY = """() => {
-  const charts = document.querySelectorAll('.atlas-chart');
-  const drawn = document.querySelectorAll('.atlas-chart--ready');
+  const charts = document.querySelectorAll('[data-chart-state]');
+  const drawn = document.querySelectorAll('[data-chart-state=ready], [data-chart-state=error]');
   const map = document.querySelector('[data-area-map]');
   return charts.length === drawn.length && (!map || map.hasAttribute('data-ready'));
 }"""

@@ -84,7 +84,7 @@ def test_profile_loads_type_and_kwetsbaarheid(page, live_server):
     text = " ".join(page.locator("#kwetsbaarheid").inner_text().split())
     assert "Kwetsbaarheidsscore 2022: 1,54" in text and re.search(r"Rang 1 van \d+ in Almere", text)
     assert "Wijken met veel huurwoningen" in text
-    assert page.locator("#kwetsbaarheid a[href^='/gebied/WK']:not([href*='vergelijk'])").count() == 5  # peers
+    assert page.locator("#kwetsbaarheid a[href^='/gebied/WK']:not([href*='vergelijk'])").count() == 10  # peers
     assert page.locator("#kwetsbaarheid a[href='/gebied/WK003425?vergelijk=vergelijkbaar#kop-overzicht']").count() == 1
     assert axe_violations(page) == []
 

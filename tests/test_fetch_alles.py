@@ -56,7 +56,8 @@ def test_without_network_each_connector_says_so_in_one_dutch_sentence(cli, tmp_p
                  "--cache-dir", str(tmp_path))
     assert result.exit_code == 0, result.output
     output = " ".join(result.output.split())
-    hosts = {"cbs": "opendata.cbs.nl", "woningvoorraad": "opendata.cbs.nl", "politie": "dataderden.cbs.nl", "pdok": "api.pdok.nl",
+    hosts = {"cbs": "opendata.cbs.nl", "woningvoorraad": "opendata.cbs.nl", "politie": "dataderden.cbs.nl",
+             "pdok": "api.pdok.nl",
              "leefbaarometer": "www.leefbaarometer.nl", "bag": "service.pdok.nl",
              "energielabels": "public.ep-online.nl", "klimaat": "data.rivm.nl"}
     for connector, host in hosts.items():  # one sentence each, naming the source and the host

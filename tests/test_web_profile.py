@@ -96,6 +96,7 @@ def test_wijk_profile_shows_real_figures_trend_and_map(page, live_server):
     assert "laagste 40%" in definition.inner_text() and "CC BY 4.0" in definition.inner_text()
     # Leefbaarometer trend 2002-2024 drawn as SVG, with its table alternative.
     trend = page.locator("figure[data-trend='lbm_score']")
+    trend.scroll_into_view_if_needed()  # charts are drawn when they scroll into view
     trend.locator(".atlas-chart svg").wait_for(timeout=30_000)
     assert trend.locator("figcaption").inner_text().endswith("2002–2024")
     table_text = trend.locator("table").text_content()
@@ -148,7 +149,8 @@ def test_compare_three_areas(page, live_server):
     assert [v.split("\n")[0] for v in values] == ["226.500", "128.434", "767.511"]
     laag = row(page, "laag_inkomen").locator("td.atlas-num").all_inner_texts()
     assert laag[0].startswith("36,7%") and laag[1].startswith("36,2%")
-    page.locator("section[aria-labelledby='thema-bevolking'] .atlas-chart svg").wait_for(timeout=30_000)
+    page.locator("section[aria-labelledby='thema-bevolking'] .atlas-chart").first.scroll_into_view_if_needed()
+    page.locator("section[aria-labelledby='thema-bevolking'] .atlas-chart svg").first.wait_for(timeout=30_000)
     assert page.locator("a", has_text="Download CSV voor Excel (NL)").count() == 1
     assert not page.js_errors
     assert axe_violations(page) == []
@@ -163,6 +165,7 @@ def test_indicator_page_histogram_and_lists(page, live_server):
     page.wait_for_url("**/indicator/laag_inkomen")
     assert page.locator("h1").inner_text() == "Personen met een laag inkomen"
     assert "hoger is slechter" in page.locator("#kop-definitie").locator("xpath=..").inner_text()
+    page.locator("figure[data-histogram] .atlas-chart").scroll_into_view_if_needed()
     page.locator("figure[data-histogram] .atlas-chart svg").wait_for(timeout=30_000)
     # CBS KWB 2022: the lowest share of low incomes is Rozendaal (31,2%), the highest Pekela (48,4%).
     top = page.locator("[data-list='top'] tbody tr")

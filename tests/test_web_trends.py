@@ -46,6 +46,7 @@ def test_profile_marks_converted_trend_points(page, by_area_server):
         "veranderden")
     assert statement.get_attribute("data-boundary-year") == "2024"
     trend = page.locator("figure[data-trend='lbm_score']")
+    trend.scroll_into_view_if_needed()  # charts are drawn when they scroll into view
     trend.locator(".atlas-chart svg").wait_for(timeout=30_000)
     assert trend.get_attribute("data-converted") is not None
     assert "omgerekend waar de grenzen veranderden" in trend.locator(".atlas-trend-basis").inner_text()

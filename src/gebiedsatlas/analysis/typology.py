@@ -73,6 +73,17 @@ class Typology:
         return self.types[int(self.assignment[code])]
 
 
+def strength_words(z: float) -> str:
+    """How far a type's average lies from the national mean, in words (no 'sd', no sign: the phrase
+    before it already says which way, e.g. "veel huurwoningen (sterk afwijkend van het gemiddelde)")."""
+    size = abs(z)
+    if size >= 1.5:
+        return "zeer sterk afwijkend van het landelijk gemiddelde"
+    if size >= 1.0:
+        return "sterk afwijkend van het landelijk gemiddelde"
+    return "duidelijk afwijkend van het landelijk gemiddelde"
+
+
 def describe(centroid_z: pd.Series, level: Level, limit: int = 3) -> tuple[str, list[tuple[str, float]]]:
     """A name for a type from its most distinctive features (largest |z| ≥ 0.5)."""
     ordered = centroid_z.reindex(centroid_z.abs().sort_values(ascending=False).index)
@@ -110,7 +121,7 @@ def fit_typology(values: pd.DataFrame, level: Level, k: int = DEFAULT_K,
         if names[name] > 1:
             name = f"{name} ({names[name]})"
         description = "; ".join(
-            f"{PHRASES.get(f, (f, f))[0 if zz > 0 else 1]} ({'+' if zz > 0 else '−'}{abs(zz):.1f} sd)".replace(".", ",")
+            f"{PHRASES.get(f, (f, f))[0 if zz > 0 else 1]} ({strength_words(zz)})"
             for f, zz in distinctive) or "geen kenmerk wijkt sterk af van het landelijk gemiddelde"
         types.append(AreaType(id=type_id, name=name, description=description, size=int(len(members)),
                               centroid_z={f: float(v) for f, v in centroid.items()}, distinctive=distinctive))

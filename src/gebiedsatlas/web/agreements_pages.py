@@ -42,7 +42,7 @@ from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Party
-from gebiedsatlas.web import uploads
+from gebiedsatlas.web import atlas_charts, uploads
 from gebiedsatlas.web.agreements_access import (
     PermitStatus,
     agreement_from_path,
@@ -375,7 +375,17 @@ def report(request: Request, session: SessionDep, agreement_id: int):
 
 def _report_context(session: Session, agreement: Agreement) -> dict:
     views = monitoring.commitment_views(session, agreement)
-    return {"demo": agreement.is_demo, "agreement": agreement, "views": views,
+    catalogue = load_catalogue()
+    charts = {}
+    for v in views:  # a static chart per commitment with a series: readable in the PDF, no script needed
+        c = v.commitment
+        indicator = catalogue.indicators.get(c.indicator_id or "")
+        target = {"year": c.target_year, "value": c.target_value} if c.target_value is not None else None
+        chart = atlas_charts.small_line_chart(v.progress.series, target,
+                                              decimals=indicator.decimals if indicator else 0)
+        if chart:
+            charts[c.id] = chart
+    return {"demo": agreement.is_demo, "agreement": agreement, "views": views, "charts": charts,
             "gemeente": area_index(session).get(agreement.gemeente_code),
             "reciprocity": monitoring.reciprocity(agreement), "counts": monitoring.status_counts(views),
             "today": date.today()}

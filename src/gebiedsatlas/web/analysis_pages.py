@@ -327,7 +327,7 @@ def area_analysis_context(session: Session, code: str) -> dict:
         return context
     try:
         context["analysis_summary"] = area_summary(session, code)
-        context["analysis_peers"] = find_peers(session, code, k=5).peers
+        context["analysis_peers"] = find_peers(session, code).peers  # DEFAULT_K, as in the method text
     except (KeyError, ValueError):
         pass  # too few data for this area: the section says so
     return context

@@ -178,3 +178,77 @@ def _config() -> dict:
     return {"font": "Noto Sans, Arial, sans-serif", "view": {"stroke": None},
             "axis": {"labelFontSize": 12, "titleFontSize": 12, "labelColor": "#222", "titleColor": "#222"},
             "legend": {"labelFontSize": 12, "labelColor": "#222"}}
+
+
+def sparkline(points: Sequence[dict], width: int = 160, height: int = 40, pad: int = 4) -> dict | None:
+    """Coordinates of a small static trend line (inline SVG in the page, no script needed).
+
+    ``points``: ``[{"period", "value"}, ...]`` in period order. Returns the polyline's points, the
+    first and last dot, and the view box; None with fewer than two values. The vertical axis spans
+    the series' own range, so the line shows the direction, not the size, of the change (the
+    numbers are written next to it).
+    """
+    values = [(p["period"], p["value"]) for p in points if p.get("value") is not None]
+    if len(values) < 2:
+        return None
+    periods = [p for p, _ in values]
+    numbers = [v for _, v in values]
+    x0, x1 = min(periods), max(periods)
+    y0, y1 = min(numbers), max(numbers)
+    span_x = (x1 - x0) or 1
+    span_y = (y1 - y0) or 1
+
+    def xy(period: int, value: float) -> tuple[float, float]:
+        x = pad + (period - x0) / span_x * (width - 2 * pad)
+        y = height - pad - (value - y0) / span_y * (height - 2 * pad)
+        return round(x, 1), round(y, 1)
+
+    coords = [xy(p, v) for p, v in values]
+    return {"points": " ".join(f"{x},{y}" for x, y in coords), "first": coords[0], "last": coords[-1],
+            "width": width, "height": height}
+
+
+def small_line_chart(points: Sequence[dict], target: dict | None = None, width: int = 320, height: int = 110,
+                     decimals: int = 0) -> dict | None:
+    """A small static line chart (inline SVG, for pages printed without JavaScript, e.g. by WeasyPrint).
+
+    ``points``: ``[{"year", "value"}]`` (values None are skipped); ``target``: ``{"year", "value"}`` or
+    None. Returns the polyline, dots, the target mark and the axis labels (Dutch numbers) in a
+    ``width`` × ``height`` box; None without at least one value.
+    """
+    from gebiedsatlas.web.formatting import format_number
+
+    values = [(int(p["year"]), float(p["value"])) for p in points if p.get("value") is not None]
+    if not values:
+        return None
+    marks = list(values)
+    if target and target.get("value") is not None and target.get("year") is not None:
+        marks.append((int(target["year"]), float(target["value"])))
+    left, right, top, bottom = 46, 10, 8, 22
+    x0, x1 = min(y for y, _ in marks), max(y for y, _ in marks)
+    y0, y1 = min(v for _, v in marks), max(v for _, v in marks)
+    if y0 == y1:
+        y0, y1 = y0 - 1, y1 + 1
+    pad = (y1 - y0) * 0.1
+    y0, y1 = y0 - pad, y1 + pad
+
+    def xy(year: int, value: float) -> tuple[float, float]:
+        x = left + ((year - x0) / ((x1 - x0) or 1)) * (width - left - right) if x1 != x0 else (left + width - right) / 2
+        y = top + (y1 - value) / (y1 - y0) * (height - top - bottom)
+        return round(x, 1), round(y, 1)
+
+    dots = [xy(y, v) for y, v in values]
+    x_labels = [(xy(x0, y0)[0], str(x0))]
+    if x1 != x0:
+        x_labels.append((xy(x1, y0)[0], str(x1)))
+    chart = {
+        "width": width, "height": height, "decimals": decimals, "dots": dots, "target": None,
+        "points": " ".join(f"{x},{y}" for x, y in dots),
+        "axis": {"x_left": left, "x_right": width - right, "y_top": top, "y_bottom": height - bottom},
+        "y_labels": [(round(top + 4), format_number(y1, decimals)),
+                     (height - bottom, format_number(y0, decimals))],
+        "x_labels": x_labels,
+    }
+    if len(marks) > len(values):
+        chart["target"] = xy(*marks[-1])
+    return chart

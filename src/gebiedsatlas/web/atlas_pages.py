@@ -14,6 +14,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.compare import (
@@ -26,6 +27,7 @@ from gebiedsatlas.analysis.compare import (
 from gebiedsatlas.analysis.distribution import DistributionError, indicator_distribution, periods_by_indicator
 from gebiedsatlas.analysis.opgave import OPGAVE_LEVELS, area_opgave
 from gebiedsatlas.analysis.profile import PROFILE_COLUMNS, AreaProfile, build_profile, profile_references, siblings_of
+from gebiedsatlas.analysis.profile_summary import profile_summary
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.geometry import geometry_years
 from gebiedsatlas.areas.index import AreaIndex, area_index
@@ -84,6 +86,14 @@ def api_profile(session: SessionDep, code: str, format: FormatQuery = "json"):
     return profile.as_dict()
 
 
+@router.get("/api/profile/{code}/summary", tags=["api"], summary="Gebiedsprofiel: de samenvatting bovenaan")
+def api_profile_summary(session: SessionDep, code: str):
+    """What the profile page shows first: the Leefbaarometer score with its class and trend, the
+    kwetsbaarheidsscore in words with its drivers, the type and the similar areas, and the (up to)
+    three figures that differ most from the first reference (``null`` / empty where there are no data)."""
+    return profile_summary(session, _profile_or_404(session, code))
+
+
 @router.get("/gebied/{code}.csv", include_in_schema=False)
 def profile_csv(session: SessionDep, code: str, format: CsvFormatQuery = "csv"):
     return _profile_csv(_profile_or_404(session, code), format)
@@ -97,6 +107,22 @@ def _map_query(profile: AreaProfile) -> str | None:
     if not area.parent_code:
         return f"level={area.level.value}&period={area.last_year}"
     return f"level={area.level.value}&parent={area.parent_code}&period={area.last_year}"
+
+
+def css_string(text: str) -> Markup:
+    """``text`` as a quoted CSS string, safe inside a <style> element (whose content HTML does not
+    unescape): quotes, backslashes and '<' become CSS escapes, line breaks spaces."""
+    escaped = (text.replace("\\", "\\5c ").replace('"', "\\22 ").replace("<", "\\3c ")
+               .replace("\n", " ").replace("\r", " "))
+    return Markup(f'"{escaped}"')
+
+
+def _data_date(profile: AreaProfile) -> str:
+    """The years of the figures shown, for the print footer ("cijfers 2022–2024")."""
+    periods = sorted({f.current.period for f in profile.figures if f.current is not None and f.current.has_value})
+    if not periods:
+        return "geen cijfers"
+    return f"cijfers {periods[0]}" if periods[0] == periods[-1] else f"cijfers {periods[0]}–{periods[-1]}"
 
 
 # ``?vergelijk=vergelijkbaar`` on a profile adds the area's structural peers as a reference.
@@ -120,6 +146,8 @@ def profile_page(request: Request, session: SessionDep, code: str, vergelijk: st
     basis_year = profile.trend_basis.boundary_year if profile.trend_basis else None
     charts = {f.indicator.id: atlas_charts.trend_spec(f, basis_year) for f in profile.figures if f.trend}
     gemeente = index.gemeente_of(area.code)
+    summary = profile_summary(session, profile)
+    lbm = summary["leefbaarometer"]
     if area.level in (Level.GEMEENTE, Level.WIJK, Level.BUURT) and gemeente is not None:
         map_params = {"level": "wijk" if area.level is Level.GEMEENTE else area.level.value, "scope": gemeente.code}
     else:
@@ -132,6 +160,11 @@ def profile_page(request: Request, session: SessionDep, code: str, vergelijk: st
         "opgave_layers": opgave_layers,
         "opgave_values": opgave_values,
         "area": area,
+        "summary": summary,
+        "lbm_sparkline": atlas_charts.sparkline(lbm["trend"]) if lbm else None,
+        "data_date": _data_date(profile),
+        "print_footer_css": css_string(f"Gebiedsprofiel {area.name} ({area.code}) · {_data_date(profile)} · "
+                                       "Gebiedsatlas New Town Alliantie"),
         "inw": next((f for f in profile.figures if f.indicator.id == "inwoners"), None),
         "siblings": siblings,
         "parent": index.areas.get(area.parent_code) if area.parent_code else None,

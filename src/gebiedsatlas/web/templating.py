@@ -32,3 +32,7 @@ templates.env.globals["navigation"] = NAVIGATION
 # Every form posts its CSRF token; every page can say who is logged in (``web/auth.py``).
 templates.env.globals["csrf_field"] = csrf_field
 templates.env.globals["principal"] = current_principal
+
+# Sentence case without lowering the rest (Jinja's ``capitalize`` would turn "Nederland" into "nederland").
+templates.env.filters["first_upper"] = lambda text: str(text)[:1].upper() + str(text)[1:]
+templates.env.filters["first_lower"] = lambda text: str(text)[:1].lower() + str(text)[1:]

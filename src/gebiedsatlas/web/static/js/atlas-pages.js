@@ -10,19 +10,51 @@
   // d3-format locale for nl-NL: 226.500 and 4,1.
   var NL_FORMAT = { decimal: ",", thousands: ".", grouping: [3], currency: ["€\u00a0", ""] };
 
-  function renderCharts() {
-    var nodes = document.querySelectorAll("[data-vega-spec]");
-    if (!nodes.length || typeof vegaEmbed !== "function") return;
-    nodes.forEach(function (el) {
-      var source = document.getElementById(el.getAttribute("data-vega-spec"));
-      if (!source) return;
+  // The chart library (~900 KB) is loaded on demand: when the first chart comes near the viewport.
+  // Pages that include the vendor scripts themselves (compare, indicator) already have vegaEmbed.
+  var VEGA_SCRIPTS = ["/static/vendor/vega/vega.min.js", "/static/vendor/vega/vega-lite.min.js",
+                      "/static/vendor/vega/vega-embed.min.js"];
+  var vegaLoading = null;
+  var LEAFLET_SCRIPT = "/static/vendor/leaflet/leaflet.js";
+
+  function loadScript(src) {
+    return new Promise(function (resolve, reject) {
+      var script = document.createElement("script");
+      script.src = src;
+      script.onload = resolve;
+      script.onerror = reject;
+      document.head.appendChild(script);
+    });
+  }
+
+  function loadVega() {
+    if (typeof vegaEmbed === "function") return Promise.resolve();
+    if (!vegaLoading) {
+      vegaLoading = VEGA_SCRIPTS.reduce(function (chain, src) {
+        return chain.then(function () { return loadScript(src); });
+      }, Promise.resolve());
+    }
+    return vegaLoading;
+  }
+
+  function drawChart(el) {
+    if (el.hasAttribute("data-chart-state")) return;
+    el.setAttribute("data-chart-state", "loading");
+    var source = document.getElementById(el.getAttribute("data-vega-spec"));
+    if (!source) return;
+    var failed = function () {
+      el.setAttribute("data-chart-state", "error");
+      el.textContent = "De grafiek kon niet worden getekend; de tabel bevat dezelfde cijfers.";
+    };
+    loadVega().then(function () {
       var spec = JSON.parse(source.textContent);
       // ast: true makes vega-embed use its bundled expression interpreter instead of compiling chart
       // expressions with Function(), so the Content-Security-Policy needs no 'unsafe-eval'.
-      vegaEmbed(el, spec, { actions: false, renderer: "svg", mode: "vega-lite", formatLocale: NL_FORMAT,
-                            ast: true })
+      return vegaEmbed(el, spec, { actions: false, renderer: "svg", mode: "vega-lite", formatLocale: NL_FORMAT,
+                                   ast: true })
         .then(function (result) {
           el.classList.add("atlas-chart--ready");
+          el.setAttribute("data-chart-state", "ready");
           // Vega's SVG gets the spec's description as its accessible name.
           var svg = el.querySelector("svg");
           if (svg && spec.description) {
@@ -30,11 +62,28 @@
             svg.setAttribute("aria-label", spec.description);
           }
           return result;
-        })
-        .catch(function () {
-          el.textContent = "De grafiek kon niet worden getekend; de tabel bevat dezelfde cijfers.";
         });
-    });
+    }).catch(failed);
+  }
+
+  // Charts are drawn when they scroll into view (the first screen is static HTML); without
+  // IntersectionObserver all are drawn at once.
+  function renderCharts() {
+    var nodes = Array.prototype.slice.call(document.querySelectorAll("[data-vega-spec]"));
+    if (!nodes.length) return;
+    if (typeof IntersectionObserver !== "function") {
+      nodes.forEach(drawChart);
+      return;
+    }
+    var observer = new IntersectionObserver(function (entries) {
+      entries.forEach(function (entry) {
+        if (entry.isIntersecting) {
+          observer.unobserve(entry.target);
+          drawChart(entry.target);
+        }
+      });
+    }, { rootMargin: "300px 0px" });
+    nodes.forEach(function (el) { observer.observe(el); });
   }
 
   function areaMap(el) {
@@ -71,6 +120,22 @@
           },
         }).addTo(map);
         if (target) target.bringToFront();
+        // Context: the names of the areas around it (shown on paper; on screen only the area's own
+        // name, the others are in the tooltips). Not for long lists (e.g. all gemeenten).
+        var shapes = layer.getLayers();
+        if (shapes.length <= 60) {
+          shapes.forEach(function (shape) {
+            var props = shape.feature.properties;
+            var label = document.createElement("span");
+            label.textContent = props.name;  // text, never HTML
+            var own = props.code === code;
+            L.marker(shape.getBounds().getCenter(), {
+              interactive: false, keyboard: false,
+              icon: L.divIcon({ className: "atlas-map-label" + (own ? " atlas-map-label--own" : ""),
+                                html: label, iconSize: null }),
+            }).addTo(map);
+          });
+        }
         var bounds = target ? target.getBounds().pad(0.8) : layer.getBounds();
         var fit = function () {
           map.invalidateSize(false);
@@ -127,7 +192,22 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     renderCharts();
-    document.querySelectorAll("[data-area-map]").forEach(areaMap);
+    // The small location map is drawn after the page's load event: Leaflet (~150 KB) is fetched then,
+    // so it does not hold up the first screen (the table next to the map names the same areas).
+    var maps = document.querySelectorAll("[data-area-map]");
+    if (maps.length) {
+      var drawMaps = function () {
+        var ready = typeof L === "undefined" ? loadScript(LEAFLET_SCRIPT) : Promise.resolve();
+        ready.then(function () { maps.forEach(areaMap); }).catch(function () {
+          maps.forEach(function (el) {
+            el.setAttribute("data-ready", "error");
+            el.textContent = "De kaart kon niet worden geladen; de tabel bij de kaart bevat dezelfde gebieden.";
+          });
+        });
+      };
+      if (document.readyState === "complete") drawMaps();
+      else window.addEventListener("load", function () { setTimeout(drawMaps, 0); });
+    }
     printButtons();
     document.querySelectorAll("input[data-area-suggest]").forEach(areaSuggestions);
   });
