@@ -157,6 +157,9 @@ def _requests(world: World, token_id: int | None) -> dict[str, tuple[str, dict]]
         "/api/commitments/{commitment_id}/realisations": ("json", {"year": 2026, "value": 40,
                                                                    "reported_by_party_id": world.helmond_party}),
         "/afspraken/partijen/nieuw": ("form", {"name": f"Welzijn matrix {a}", "kind": "welzijn"}),
+        # A party added from inside the agreement form (the rest of the form is posted along).
+        "/afspraken/partijen/inline": ("form", {**form_agreement, "new_party_name": f"Huurders inline {a}",
+                                                "new_party_kind": "huurdersorganisatie"}),
         "/afspraken/nieuw": ("form", form_agreement),
         # lock_version: the version the edit form was loaded with (a fresh world's objects are at 1).
         "/afspraken/{agreement_id}/bewerken": ("form", {**form_agreement, "title": f"Gewijzigd {a}",
@@ -217,7 +220,7 @@ def expected(path: str, role: str, relation: str, state: str) -> bool:
     own = relation == "eigen" and role not in ("anoniem", "alliantie", "systeembeheerder")
     editor, signer = role in EDITORS, role in SIGNERS
     unlocked = state == "concept"
-    if path in ("/api/parties", "/afspraken/partijen/nieuw"):
+    if path in ("/api/parties", "/afspraken/partijen/nieuw", "/afspraken/partijen/inline"):
         return editor or role == "systeembeheerder"
     if path in ("/api/agreements", "/afspraken/nieuw"):
         return editor and own
