@@ -116,7 +116,11 @@
     mapEl.hidden = !lv;
     if (!lv || lv === mapLevel) { if (map) map.invalidateSize(); return; }
     mapLevel = lv;
-    if (!map) map = L.map(mapEl, {scrollWheelZoom: false, zoomSnap: 0.25, keyboard: false});
+    if (!map) {
+      map = L.map(mapEl, {scrollWheelZoom: false, zoomSnap: 0.25, keyboard: false});
+      map.attributionControl.setPrefix(false);
+      map.attributionControl.addAttribution("Bron: CBS/Kadaster (PDOK), CC BY 4.0");
+    }
     if (layer) { layer.remove(); layer = null; }
     fetch("/api/geojson?level=" + lv + "&parent=" + encodeURIComponent(gemeente))
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
