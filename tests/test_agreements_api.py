@@ -189,7 +189,7 @@ def test_forms_show_dutch_errors_next_to_fields(api):
     bad_commitment = api.post(f"/afspraken/{aid}/afspraak/nieuw", data={
         "text": "Iets in Almere", "theme": "leefbaarheid", "scope_kind": "wijk", "scope_codes": "WK003401",
         "target_kind": "outcome", "indicator_id": "lbm_score", "csrf_token": token})
-    assert bad_commitment.status_code == 422 and "ligt niet in gemeente GM0794" in bad_commitment.text
+    assert bad_commitment.status_code == 422 and "ligt niet in gemeente Helmond" in bad_commitment.text
     page = api.get(url)
     assert "Afspraken Helmond via formulier" in page.text and "Fictief voorbeeld" not in page.text
     # Who acted comes from the login; the form fields "gebruiker"/"organisatie" are ignored.

@@ -157,7 +157,8 @@ def test_validation_errors_name_the_field(store):
                 "target_kind": "outcome", "indicator_id": "geen_indicator", "target_year": "twintig"})
         errors = exc.value.errors
         assert set(errors) >= {"theme", "scope_codes", "indicator_id", "target_value", "target_year"}
-        assert "WK003401 ligt niet in gemeente GM0356" in errors["scope_codes"]
+        assert ("WK003401 (Centrum Almere Haven) ligt niet in gemeente Nieuwegein maar in Almere"
+                in errors["scope_codes"])
         assert "'XX12' is geen geldige CBS-code" in errors["scope_codes"]
         almere = _party(session, "Gemeente Almere")
         with pytest.raises(services.ValidationFailed) as exc:

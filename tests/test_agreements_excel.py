@@ -118,7 +118,7 @@ def test_broken_rows_import_nothing_and_list_every_error(store):
         }
         assert found == expected
         messages = "\n".join(map(str, exc.value.errors))
-        assert "WK003401 ligt niet in gemeente GM0794" in messages
+        assert "WK003401 (Centrum Almere Haven) ligt niet in gemeente Helmond" in messages
         assert "Onbekende partij 'Onbekende BV'" in messages
         assert "rij 3, kolom 'C (gemeentecode)'" in messages
     with db.session_scope(store) as session:  # nothing of the good rows was kept either

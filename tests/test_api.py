@@ -134,7 +134,10 @@ def test_csv_keeps_missing_values_empty(client):
                                                  "indicators": "lbm_sociale_samenhang",
                                                  "periods": "2002", "format": "csv-nl"})
     (row,) = _csv(response.content.decode("utf-8-sig"), ";")
-    assert row["value"] == "" and row["status"] == "missing"
+    assert row["value"] == "" and row["status"] == "geen gegevens"  # csv-nl: the Dutch status word
+    (plain,) = _csv(client.get("/api/values", params={"areas": "WK003401", "indicators": "lbm_sociale_samenhang",
+                                                      "periods": "2002", "format": "csv"}).text, ",")
+    assert plain["value"] == "" and plain["status"] == "missing"  # csv: the API's code
 
 
 @pytest.mark.parametrize("path", ["/api/areas?q=almere", "/api/indicators", "/api/area-sets/nta"])

@@ -180,6 +180,9 @@ def _requests(world: World, token_id: int | None) -> dict[str, tuple[str, dict]]
         "/api/commitments/{commitment_id}/realisations": ("json", {"year": 2026, "value": 40,
                                                                    "reported_by_party_id": world.helmond_party}),
         "/afspraken/partijen/nieuw": ("form", {"name": f"Welzijn matrix {a}", "kind": "welzijn"}),
+        # A party added from inside the agreement form (the rest of the form is posted along).
+        "/afspraken/partijen/inline": ("form", {**form_agreement, "new_party_name": f"Huurders inline {a}",
+                                                "new_party_kind": "huurdersorganisatie"}),
         "/afspraken/nieuw": ("form", form_agreement),
         # lock_version: the version the edit form was loaded with (a fresh world's objects are at 1).
         "/afspraken/{agreement_id}/bewerken": ("form", {**form_agreement, "title": f"Gewijzigd {a}",
@@ -266,7 +269,7 @@ def expected(path: str, role: str, relation: str, state: str) -> bool:
         # projects, stock, targets, scenarios and snapshots of one's own organisation (Helmond) only;
         # linking projects: the commitment's responsible parties, in any state
         return editor and own
-    if path in ("/api/parties", "/afspraken/partijen/nieuw"):
+    if path in ("/api/parties", "/afspraken/partijen/nieuw", "/afspraken/partijen/inline"):
         return editor or role == "systeembeheerder"
     if path in ("/api/agreements", "/afspraken/nieuw"):
         return editor and own

@@ -132,12 +132,14 @@ def test_main_pages_have_no_csp_violations(browser, live_server, path):
 
 @pytest.mark.browser
 def test_map_form_resets_the_year_when_the_indicator_changes(browser, live_server):
-    page, context, console = _visit(browser, live_server.url + "/kaart?indicator=inwoners")
+    page, context, console = _visit(browser, live_server.url + "/kaart?indicator=lbm_score")
     try:
-        page.select_option("#f-period", index=1)  # a year instead of "Laatste"
-        assert page.locator("#f-period").input_value() != ""
+        page.select_option("#f-period", "2002")  # a year instead of "Laatste"
+        assert page.locator("#f-period").input_value() == "2002"
+        # The year list follows the indicator (map-form.js); 2002 is not a year of woningvoorraad: "Laatste".
         page.select_option("#f-indicator", "woningvoorraad")
         assert page.locator("#f-period").input_value() == ""
+        assert "2002" not in page.locator("#f-period option").all_inner_texts()
         assert _violations(page, console) == []
     finally:
         context.close()
@@ -156,9 +158,9 @@ def test_commitment_chart_draws_under_the_csp(browser, fresh_db_url):
     try:
         page, context, console = _visit(browser, f"{server.url}/afspraken/afspraak/{ids[0]}")
         try:
-            page.wait_for_selector("#grafiek canvas")  # vega-embed's default renderer
-            size = page.evaluate("[document.querySelector('#grafiek canvas').width, "
-                                 "document.querySelector('#grafiek canvas').height]")
+            page.wait_for_selector("#grafiek svg")  # drawn as SVG (its Dutch axis labels are text)
+            size = page.evaluate("[document.querySelector('#grafiek svg').width.baseVal.value, "
+                                 "document.querySelector('#grafiek svg').height.baseVal.value]")
             assert size[0] > 300 and size[1] > 150
             assert _violations(page, console) == []
         finally:

@@ -26,7 +26,7 @@ def cell(page, indicator: str, role: str) -> str:
 # --- server-side (no browser) ----------------------------------------------------------------------
 
 def test_profile_csv_in_both_dialects_with_attribution(client):
-    plain = client.get(f"/gebied/{WIJK}.csv?format=csv")
+    plain = client.get(f"/gebied/{WIJK}.csv?format=csv&vorm=lang")
     assert plain.status_code == 200 and plain.headers["content-type"].startswith("text/csv")
     rows = list(csv.DictReader(io.StringIO(plain.text)))
     laag = next(r for r in rows if r["indicator_id"] == "laag_inkomen" and r["gebied_code"] == WIJK)
@@ -56,7 +56,7 @@ def test_profile_json_api(client):
 
 
 def test_compare_csv_both_dialects_and_bad_input(client):
-    plain = client.get("/vergelijken.csv?areas=GM0034,GM0637,nta&format=csv").text
+    plain = client.get("/vergelijken.csv?areas=GM0034,GM0637,nta&format=csv&vorm=lang").text
     rows = list(csv.DictReader(io.StringIO(plain)))
     inwoners = {r["gebied_code"]: r["waarde"] for r in rows if r["indicator_id"] == "inwoners"}
     assert inwoners == {"GM0034": "226500", "GM0637": "128434", "nta": "767511"}

@@ -625,7 +625,16 @@ def agreement_workbook(session: Session, agreement: Agreement, reference_year: i
         wb["Toelichting"].insert_rows(1)
         wb["Toelichting"]["A1"] = "FICTIEF VOORBEELD – geen echte afspraken"
         wb["Toelichting"]["A1"].font = Font(bold=True, color="C00000", size=14)
+    _open_on(wb, "Voortgang")
     return _save(wb)
+
+
+def _open_on(wb: Workbook, title: str) -> None:
+    """Open the workbook on ``title`` (the data), not on the instructions sheet: Excel opens the active
+    sheet, and a sheet left "selected" would be grouped with it (edits would go to both)."""
+    for ws in wb.worksheets:
+        ws.sheet_view.tabSelected = ws.title == title
+    wb.active = wb.worksheets.index(wb[title])
 
 
 def monitoring_workbook(session: Session, *, demo: bool = False, reference_year: int | None = None,

@@ -15,7 +15,7 @@ from gebiedsatlas.accounts.services import ensure_organisations
 from gebiedsatlas.agreements.vocab import PARTY_KINDS
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.sources.tables import read_rows
-from gebiedsatlas.store.agreements import Party
+from gebiedsatlas.store.agreements import Agreement, AgreementParty, Party
 
 SIGNATORIES = Path("parties") / "nta_signatories_2025.csv"
 
@@ -52,3 +52,18 @@ def list_parties(session: Session, *, demo: bool | None = False, kind: str | Non
         stmt = stmt.where(Party.kind == kind)
     order = list(PARTY_KINDS)
     return sorted(session.scalars(stmt), key=lambda p: (order.index(p.kind) if p.kind in order else 99, p.name))
+
+
+def party_gemeenten(session: Session) -> dict[int, set[str]]:
+    """Per party the gemeenten it is tied to: its own (a gemeente, or a huurdersorganisatie added for
+    one) and those of the agreements it signed. Forms use it to suggest the parties of the chosen
+    gemeente (which corporation works where is not in the published list, so history is the guide)."""
+    tied: dict[int, set[str]] = {}
+    own = select(Party.id, Party.gemeente_code).where(Party.gemeente_code.is_not(None))
+    for party_id, code in session.execute(own):
+        tied.setdefault(party_id, set()).add(code)
+    rows = session.execute(select(AgreementParty.party_id, Agreement.gemeente_code)
+                           .join(Agreement, Agreement.id == AgreementParty.agreement_id))
+    for party_id, code in rows:
+        tied.setdefault(party_id, set()).add(code)
+    return tied

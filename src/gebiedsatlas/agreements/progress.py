@@ -29,6 +29,13 @@ to that boundary year is shown without a number and does not enter the rule.
      year; fewer than two measurements: *niet meetbaar*;
   4. the projected share of the intended change (baseline -> target) >= 100 %: *op koers*;
      >= 50 %: *risico*; below (or moving the wrong way): *achter*.
+A target on the worse side of the baseline by the indicator's direction ("Leefbaarometer from 4,067 to
+4,050") is a *limit* (``agreements/direction.py``): the value must stay on the good side of it.
+  1. the latest value has crossed the limit: *achter*;
+  2. the target year has passed within the limit: *behaald*;
+  3. fewer than two measurements: *niet meetbaar*;
+  4. the trend line projected to the target year stays within the limit: *op koers*; else *risico*.
+So an improving indicator is never *achter* on such a target.
 """
 
 from __future__ import annotations
@@ -40,10 +47,11 @@ from datetime import date
 import pandas as pd
 from sqlalchemy.orm import Session
 
+from gebiedsatlas.agreements.direction import is_limit, limit_word
 from gebiedsatlas.agreements.projection import Trend, fit_trend
 from gebiedsatlas.agreements.serialize import latest_realisations
 from gebiedsatlas.agreements.smart import SmartIssue, is_measurable, smart_check
-from gebiedsatlas.indicators.catalogue import load_catalogue
+from gebiedsatlas.indicators.catalogue import Direction, load_catalogue
 from gebiedsatlas.indicators.harmonise import harmonised_values, lacks_crosswalk
 from gebiedsatlas.status import Status
 from gebiedsatlas.store.agreements import Commitment
@@ -181,11 +189,20 @@ def output_progress(planned: dict[int, float], realised: dict[int, float], refer
 
 
 def outcome_progress(series: list[dict], *, baseline_value: float | None, target_value: float,
-                     target_year: int, reference_year: int, higher_is_better: bool = True) -> Progress:
-    """Status of an outcome target from a series of {"year", "value", "source"} (rule above)."""
+                     target_year: int, reference_year: int, higher_is_better: bool | None = None) -> Progress:
+    """Status of an outcome target from a series of {"year", "value", "source"} (rule above).
+
+    ``higher_is_better`` is the indicator's direction (None: neutral or not known); with it, a target
+    on the worse side of the baseline is a limit."""
     shown = sorted(series, key=lambda s: (s["year"], s["source"] != "atlas"))
     points = [s for s in shown if s["value"] is not None and not math.isnan(s["value"])]
     start = baseline_value if baseline_value is not None else (points[0]["value"] if points else None)
+    direction = (None if higher_is_better is None
+                 else Direction.HIGHER_IS_BETTER if higher_is_better else Direction.HIGHER_IS_WORSE)
+    if direction is not None and is_limit(direction, start, target_value):
+        return _limit_progress(shown, points, direction, start, target_value, target_year, reference_year)
+    if higher_is_better is None:
+        higher_is_better = True
     upward = target_value > start if start is not None and start != target_value else higher_is_better
 
     def reached(v: float) -> bool:
@@ -294,6 +311,45 @@ def prefetch_series(session: Session, commitments: list[Commitment]) -> dict[tup
     return {key: grouped.get(pair, []) for key, pair in wanted.items()}
 
 
+def _limit_progress(shown: list[dict], points: list[dict], direction: Direction, start: float,
+                    limit: float, target_year: int, reference_year: int) -> Progress:
+    """The status of a target on the worse side of the baseline: a limit to stay within."""
+    word = limit_word(direction)
+    up = direction is Direction.HIGHER_IS_BETTER
+
+    def within(v: float) -> bool:
+        return v >= limit if up else v <= limit
+
+    intro = (f"Dit doel is een {word} ({'hoger' if up else 'lager'} is beter; streefwaarde {_fmt(limit)} "
+             f"{'onder' if up else 'boven'} de beginwaarde {_fmt(start)}): de waarde moet "
+             f"{'op of boven' if up else 'op of onder'} {_fmt(limit)} blijven. ")
+    base = Progress("niet_meetbaar", "", series=shown)
+    if not points:
+        base.explanation = intro + "Geen meetwaarden voor dit gebied en deze indicator."
+        return base
+    latest = points[-1]
+    base.current_value, base.current_year = latest["value"], latest["year"]
+    if not within(latest["value"]):
+        base.status = "achter"
+        base.explanation = intro + f"De waarde {_fmt(latest['value'])} ({latest['year']}) is over de {word} heen."
+        return base
+    if reference_year > target_year:
+        base.status = "behaald"
+        base.explanation = intro + f"De waarde is tot en met het streefjaar {target_year} binnen de {word} gebleven."
+        return base
+    trend = fit_trend([(p["year"], p["value"]) for p in points])
+    if trend is None:
+        base.explanation = intro + "Te weinig metingen (minder dan twee jaren) voor een trend."
+        return base
+    projected = trend.at(target_year)
+    base.trend, base.projected_value = trend, projected
+    base.status = "op_koers" if within(round(projected, 6)) else "risico"
+    base.explanation = intro + (f"De trend {trend.first_year}–{trend.last_year} komt in {target_year} uit op "
+                                f"{_fmt(round(projected, 3))}"
+                                + (f", binnen de {word}." if base.status == "op_koers" else f", over de {word}."))
+    return base
+
+
 def commitment_progress(session: Session, commitment: Commitment, reference_year: int | None = None,
                         catalogue=None, series_cache: dict | None = None) -> Progress:
     """The derived status of one stored commitment (see the module docstring for the rule)."""
@@ -323,7 +379,8 @@ def commitment_progress(session: Session, commitment: Commitment, reference_year
         result = outcome_progress(series, baseline_value=commitment.baseline_value,
                                   target_value=commitment.target_value, target_year=commitment.target_year,
                                   reference_year=reference_year,
-                                  higher_is_better=indicator.direction.sign >= 0)
+                                  higher_is_better=None if indicator.direction.sign == 0
+                                  else indicator.direction.sign > 0)
         result.basis = series_basis(series)
     result.issues = issues
     return result

@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from gebiedsatlas.accounts import audit
 from gebiedsatlas.accounts.services import organisation_for_party
 from gebiedsatlas.agreements import history
+from gebiedsatlas.agreements.direction import direction_warning
 from gebiedsatlas.agreements.history import Actor
 from gebiedsatlas.agreements.schemas import (
     CODE_MAX,
@@ -50,7 +51,7 @@ from gebiedsatlas.agreements.schemas import (
     too_many,
     too_small,
 )
-from gebiedsatlas.agreements.scope import scope_errors, scope_series
+from gebiedsatlas.agreements.scope import resolve_scope_names, scope_errors, scope_series
 from gebiedsatlas.agreements.vocab import (
     AGREEMENT_STATUSES,
     PARTY_KINDS,
@@ -60,7 +61,7 @@ from gebiedsatlas.agreements.vocab import (
     TRANSITIONS,
     UNLOCKED_STATUSES,
 )
-from gebiedsatlas.areas.codes import Level
+from gebiedsatlas.areas.codes import Level, is_area_code
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.accounts import AgreementApproval, AuditEvent, Organisation
@@ -229,14 +230,15 @@ def parse_choice(raw: Mapping, key: str, choices: Mapping[str, str], errors: dic
     value = raw.get(key)
     if _blank(value):
         if default is None:
-            errors[key] = f"Verplicht: kies uit {', '.join(choices)}."
+            errors[key] = f"Verplicht: kies uit {', '.join(choices.values())}."
         return default
     text = str(value).strip()
     # Accept the stored value or the Dutch label (Excel users type labels).
     for k, label in choices.items():
         if text.casefold() in (k.casefold(), label.casefold()):
             return k
-    errors[key] = f"Onbekende waarde {text!r}; kies uit {', '.join(choices)}."
+    # The Dutch labels, not the internal ids (issue 15: "kies uit wonen, leefbaarheid, …").
+    errors[key] = f"Onbekende waarde ‘{text[:80]}’; kies uit {', '.join(choices.values())}."
     return None
 
 
@@ -437,8 +439,13 @@ def parse_agreement(session: Session, raw: Mapping) -> AgreementInput:
                           documents=documents, is_demo=is_demo)
 
 
-def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> CommitmentInput:
-    """Validate raw commitment fields against the agreement (parties, gemeente, period)."""
+def parse_commitment(session: Session, agreement: Agreement, raw: Mapping, *,
+                     confirm_direction: bool = False) -> CommitmentInput:
+    """Validate raw commitment fields against the agreement (parties, gemeente, period).
+
+    ``confirm_direction`` (the web form): an outcome target on the worse side of its baseline needs
+    ``direction_ok`` — the person saw the warning that names the indicator's direction. Excel and the
+    API take it as given; the SMART check still reports it (``grens``)."""
     errors: dict[str, str] = {}
     catalogue = load_catalogue()
     text = parse_text(raw, "text", errors, TEXT_MAX)
@@ -450,11 +457,19 @@ def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> Co
     if any(p not in signatories for p in party_ids):
         errors["party_ids"] = "Een verantwoordelijke partij moet een van de partijen van deze afspraken zijn."
     scope_kind = parse_choice(raw, "scope_kind", SCOPE_KINDS, errors, default="gemeente")
-    scope_codes = [c.upper() if scope_kind != "gebiedsset" else c for c in parse_list(raw, "scope_codes")]
+    scope_codes = [c.upper() if scope_kind != "gebiedsset" and is_area_code(c.upper()) else c
+                   for c in parse_list(raw, "scope_codes")]
+    if scope_kind in ("wijk", "buurt") and len(scope_codes) <= SCOPE_CODES_MAX:
+        # Names ("Oostgaarde") and picked suggestions ("Oostgaarde (WK063702)") become codes.
+        scope_codes, named_problems = resolve_scope_names(area_index(session), agreement.gemeente_code,
+                                                          scope_kind, scope_codes)
+    else:
+        named_problems = []
     if len(scope_codes) > SCOPE_CODES_MAX:
         errors["scope_codes"] = too_many(SCOPE_CODES_MAX, len(scope_codes))
     elif scope_kind and "scope_kind" not in errors:
-        problems = scope_errors(area_index(session), agreement.gemeente_code, scope_kind, scope_codes)
+        problems = named_problems + scope_errors(area_index(session), agreement.gemeente_code, scope_kind,
+                                                 scope_codes)
         if problems:
             errors["scope_codes"] = " ".join(problems)
     if scope_kind == "gemeente":
@@ -484,6 +499,11 @@ def parse_commitment(session: Session, agreement: Agreement, raw: Mapping) -> Co
             errors["target_year"] = f"Het streefjaar moet na het jaar van de nulmeting ({data.baseline_year}) liggen."
         if not errors and data.baseline_value is None:
             _fill_baseline(session, agreement, data)
+        if confirm_direction and not errors and data.indicator_id in catalogue:
+            warning = direction_warning(catalogue[data.indicator_id], data.baseline_value, data.target_value)
+            if warning and _blank(raw.get("direction_ok")):
+                errors["direction_ok"] = (warning + " Bedoelt u dat? Vink dan aan dat dit een grens is, of pas "
+                                          "de streefwaarde aan.")
     if errors:
         raise ValidationFailed(errors)
     return data

@@ -14,7 +14,9 @@ warnings (measurable, but not SMART):
   - ``te_kort``: a text under 20 characters says too little to check;
   - ``buiten_looptijd``: target year or jaarschijf outside the agreement period;
   - ``geen_gebied``: no area given (the scope defaults to the whole gemeente);
-  - ``geen_nulmeting``: an outcome target without a baseline (value and year).
+  - ``geen_nulmeting``: an outcome target without a baseline (value and year);
+  - ``grens``: an outcome target on the worse side of its baseline, by the indicator's direction: it
+    counts as a limit (``agreements/direction.py``); the message names the direction.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from gebiedsatlas.agreements.direction import direction_warning
 from gebiedsatlas.indicators.catalogue import Catalogue, load_catalogue
 
 VAGUE_PHRASES = (
@@ -78,6 +81,11 @@ def smart_check(commitment, period: tuple[int, int] | None = None,
                                                         "afspraken.", False))
         if commitment.baseline_value is None or commitment.baseline_year is None:
             issues.append(SmartIssue("geen_nulmeting", "Geen nulmeting (beginwaarde en jaar).", False))
+        elif commitment.indicator_id in catalogue and commitment.target_value is not None:
+            warning = direction_warning(catalogue[commitment.indicator_id], commitment.baseline_value,
+                                        commitment.target_value)
+            if warning:
+                issues.append(SmartIssue("grens", warning, False))
     if not commitment.parties:
         issues.append(SmartIssue("geen_verantwoordelijke", "Geen verantwoordelijke partij: wie voert dit uit?",
                                  False))

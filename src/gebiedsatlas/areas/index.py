@@ -158,26 +158,31 @@ class AreaIndex:
             ranked = sorted(candidates, key=lambda a: (a.level.rank, a.name))
             return ranked[:limit]
         needle = fold(q.strip())
+        # Ranking (issue 15): a code match first; then names that equal or start with the query,
+        # coarse levels before fine ones (gemeenten, then wijken, then buurten) and exact before
+        # prefix within a level; then a later word starting with it; then anywhere in the name.
+        # So "Nisse" gives the gemeente Nissewaard before a buurt called "Nisse".
         scored = []
         for a in candidates:
             name = self.folded[a.code]
-            if a.code.casefold() == needle:
-                score = 0
-            elif a.code.casefold().startswith(needle):
-                score = 1
+            code = a.code.casefold()
+            if code == needle:
+                key: tuple = (0, 0, 0)
+            elif code.startswith(needle):
+                key = (1, 0, 0)
             elif name == needle:
-                score = 2
+                key = (2, a.level.rank, 0)
             elif name.startswith(needle):
-                score = 3
+                key = (2, a.level.rank, 1)
             elif any(word.startswith(needle) for word in name.replace("-", " ").split()):
-                score = 4
+                key = (3, a.level.rank, 0)
             elif needle in name:
-                score = 5
+                key = (4, a.level.rank, 0)
             else:
                 continue
-            scored.append((score, a.level.rank, a.name, a))
-        scored.sort(key=lambda t: t[:3])
-        return [t[3] for t in scored[:limit]]
+            scored.append((key, a.name, a))
+        scored.sort(key=lambda t: t[:2])
+        return [t[2] for t in scored[:limit]]
 
     def netherlands(self) -> AreaInfo:
         return self.areas[NETHERLANDS_CODE]

@@ -22,8 +22,10 @@ from starlette.concurrency import run_in_threadpool
 from gebiedsatlas.accounts.permissions import STATUS_APPROVALS, Action, decide
 from gebiedsatlas.agreements import excel, history, import_jobs, monitoring, services
 from gebiedsatlas.agreements.access import agreement_target, commitment_target
-from gebiedsatlas.agreements.parties import list_parties
+from gebiedsatlas.agreements.direction import is_limit
+from gebiedsatlas.agreements.parties import list_parties, party_gemeenten
 from gebiedsatlas.agreements.progress import OUTCOME_AT_RISK, OUTPUT_AT_RISK, OUTPUT_ON_TRACK
+from gebiedsatlas.agreements.schemas import TITLE_MAX
 from gebiedsatlas.agreements.scope import latest_figures
 from gebiedsatlas.agreements.serialize import agreement_dict, latest_realisations
 from gebiedsatlas.agreements.smart import VAGUE_PHRASES
@@ -38,6 +40,7 @@ from gebiedsatlas.agreements.vocab import (
     TRANSITIONS,
     cycle_dates,
 )
+from gebiedsatlas.analysis.availability import indicators_with_data, missing_sources
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.indicators.catalogue import load_catalogue
@@ -176,11 +179,42 @@ async def create_party(request: Request, session: SessionDep, guard: _guard(Acti
     return _redirect(back or f"/afspraken/partij/{party.id}")
 
 
+@router.post("/partijen/inline", response_class=HTMLResponse)
+async def create_party_inline(request: Request, session: SessionDep, guard: _guard(Action.CREATE_PARTY)):
+    """A huurdersorganisatie (or other party) added from inside the agreement form: the whole form is
+    posted, the party is created for the chosen gemeente, and the form comes back with everything
+    typed kept and the new party ticked — no detour via another page (works without JavaScript)."""
+    form = _form_dict(await request.form())
+    agreement = None
+    if str(form.get("agreement_id") or "").isdigit():
+        agreement = visible_agreement(request, session, int(form["agreement_id"]))
+    demo = agreement.is_demo if agreement else form.get("is_demo") == "1"
+    gemeente = str(form.get("gemeente_code") or "").strip().upper()[:16] or None
+    kind = str(form.get("new_party_kind") or "huurdersorganisatie")
+    values = {**form, "party_ids": list(form.get("party_ids") or [])}
+    try:
+        party = services.create_party(session, str(form.get("new_party_name") or ""), kind, guard.actor,
+                                      gemeente_code=gemeente, is_demo=guard.principal.is_demo)
+    except services.ValidationFailed as exc:
+        errors = {("new_party_" + k if k in ("name", "kind") else k): v for k, v in exc.errors.items()}
+        return _render(request, "agreement_form.html",
+                       _agreement_form_context(session, demo, values, errors, agreement), status_code=422)
+    session.commit()
+    values["party_ids"].append(str(party.id))
+    values["new_party_name"] = ""
+    context = _agreement_form_context(session, demo, values, {}, agreement)
+    context["added_party"] = party
+    return _render(request, "agreement_form.html", context)
+
+
 # ---------------------------------------------------------------- agreement create/edit
 
 def _agreement_form_context(session: Session, demo: bool, values: dict, errors: dict, agreement=None) -> dict:
+    ties = party_gemeenten(session)
     return {"demo": demo, "values": values, "errors": errors, "agreement": agreement,
-            "gemeenten": _gemeenten(session), "parties": list_parties(session, demo=demo)}
+            "gemeenten": _gemeenten(session), "parties": list_parties(session, demo=demo),
+            "party_ties": {p: " ".join(sorted(c)) for p, c in ties.items()},
+            "title_max": TITLE_MAX, "party_kinds_inline": PARTY_KINDS}
 
 
 def _form_dict(form) -> dict:
@@ -430,10 +464,17 @@ def export_agreement(request: Request, session: SessionDep, agreement_id: int):
 def _commitment_form_context(session: Session, agreement: Agreement, values: dict, errors: dict,
                              commitment=None) -> dict:
     catalogue = load_catalogue()
+    index = area_index(session)
+    gemeente = index.get(agreement.gemeente_code)
+    chosen = values.get("indicator_id")
+    # Only indicators with data (and the one already chosen), the others named once with how to load them.
+    present = indicators_with_data(session)
     return {"demo": agreement.is_demo, "agreement": agreement, "values": values, "errors": errors,
             "commitment": commitment, "parties": [ap.party for ap in agreement.parties],
-            "indicators": list(catalogue.indicators.values()),
-            "area_sets": list(area_index(session).sets.values())}
+            "indicators": [i for i in catalogue.indicators.values() if i.id in present or i.id == chosen],
+            "missing": missing_sources(session, catalogue),
+            "gemeente_name": gemeente.name if gemeente else agreement.gemeente_code,
+            "area_sets": list(index.sets.values())}
 
 
 @router.get("/{agreement_id:int}/afspraak/nieuw", response_class=HTMLResponse)
@@ -449,7 +490,7 @@ async def create_commitment(request: Request, session: SessionDep, agreement_id:
     agreement = load_agreement(session, agreement_id)
     form = _form_dict(await request.form())
     try:
-        data = services.parse_commitment(session, agreement, form)
+        data = services.parse_commitment(session, agreement, form, confirm_direction=True)
     except services.ValidationFailed as exc:
         return _render(request, "commitment_form.html",
                        _commitment_form_context(session, agreement, form, exc.errors), status_code=422)
@@ -517,9 +558,16 @@ def edit_commitment_form(request: Request, session: SessionDep, commitment_id: i
         "text", "theme", "scope_kind", "target_kind", "output_unit", "indicator_id", "baseline_value",
         "baseline_year", "target_value", "target_year")}
     values["party_ids"] = [str(cp.party_id) for cp in commitment.parties]
-    values["scope_codes"] = "" if commitment.scope_kind == "gemeente" else ", ".join(commitment.scope_codes or [])
+    index = area_index(session)
+    # Names with their code, as the area picker writes them ("Oostgaarde (WK063702)").
+    values["scope_codes"] = "" if commitment.scope_kind == "gemeente" else ", ".join(
+        f"{index.areas[c].name} ({c})" if commitment.scope_kind in ("wijk", "buurt") and c in index.areas else c
+        for c in commitment.scope_codes or [])
     values["year_targets"] = "; ".join(f"{t.year}: {t.planned:g}" for t in commitment.year_targets)
     values["lock_version"] = commitment.lock_version
+    indicator = load_catalogue().indicators.get(commitment.indicator_id or "")
+    if indicator and is_limit(indicator.direction, commitment.baseline_value, commitment.target_value):
+        values["direction_ok"] = "1"  # stored as a limit: it was confirmed when saved
     return _render(request, "commitment_form.html",
                    _commitment_form_context(session, commitment.agreement, values, {}, commitment))
 
@@ -530,7 +578,7 @@ async def edit_commitment(request: Request, session: SessionDep, commitment_id: 
     commitment = load_commitment(session, commitment_id)
     form = _form_dict(await request.form())
     try:
-        data = services.parse_commitment(session, commitment.agreement, form)
+        data = services.parse_commitment(session, commitment.agreement, form, confirm_direction=True)
         services.update_commitment(session, commitment, data, guard.actor,
                                    expected_version=services.parse_lock_version(form))
     except services.EditConflict as exc:

@@ -19,6 +19,7 @@ from markdown_it import MarkdownIt
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.attention import attention_areas
+from gebiedsatlas.analysis.availability import indicators_with_data
 from gebiedsatlas.analysis.change import change_signals
 from gebiedsatlas.analysis.matrix import cached, scope_codes
 from gebiedsatlas.analysis.reference import NTA_SET
@@ -240,8 +241,10 @@ def deviations_page(request: Request, session: SessionDep, indicator: str = "laa
 
     messages = []
     catalogue = load_catalogue()
+    # Indicators without any data (police before a fetch) are not offered (issue 15).
+    present = indicators_with_data(session)
     options = [(i.id, i.label) for i in catalogue.indicators.values()
-               if i.unit not in ("aantal", "ha") and i.aggregation.method.value != "none"]
+               if i.unit not in ("aantal", "ha") and i.aggregation.method.value != "none" and i.id in present]
     if indicator not in dict(options):
         messages.append(f"Onbekende indicator {indicator!r}: lage inkomens worden getoond.")
         indicator = "laag_inkomen"

@@ -95,6 +95,15 @@ def _check_indicators(ids: list[str]) -> list[str]:
     return ids
 
 
+def _with_gemeente(index, area) -> dict:
+    """An area with the gemeente it lies in, so a wijk or buurt suggestion can say where it is."""
+    row = area.as_dict()
+    gemeente = index.gemeente_of(area.code) if area.level in (Level.WIJK, Level.BUURT) else None
+    row["gemeente_code"] = gemeente.code if gemeente else None
+    row["gemeente_name"] = gemeente.name if gemeente else None
+    return row
+
+
 @router.get("/areas", summary="Gebieden zoeken")
 def search_areas(
     session: SessionDep,
@@ -117,7 +126,7 @@ def search_areas(
         if parent is not None and parent not in index.areas:
             raise HTTPException(404, f"onbekend gebied {parent!r}")
         found = index.search(q, level=lvl, parent=parent, limit=limit)
-    rows = [a.as_dict() for a in found]
+    rows = [_with_gemeente(index, a) for a in found]
     if format != "json":
         return csv_response(rows, AREA_COLUMNS, dialect=format, filename="gebieden",
                             attribution=_attribution(session, ["cbs-kwb-2024"]))

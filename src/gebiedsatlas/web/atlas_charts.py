@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gebiedsatlas.analysis.compare import Comparison
+from gebiedsatlas.analysis.compare import Comparison, not_a_count
 from gebiedsatlas.analysis.distribution import Distribution
 from gebiedsatlas.analysis.profile import Figure
 from gebiedsatlas.indicators.catalogue import IndicatorDef
@@ -137,11 +137,15 @@ def compare_spec(comparison: Comparison, theme_rows: Sequence, labels: Sequence[
     """One small horizontal bar chart per indicator of a theme, stacked vertically.
 
     Indicators without any number for the chosen areas get no chart (the table says "geen gegevens"
-    for them); a theme without any number gets none at all (None).
+    for them); a theme without any number gets none at all (None). Counts (inhabitants, dwellings)
+    get no bars: next to Nederland (17.9 million) a town's bar would be invisible, so only shares,
+    rates, averages and scores are drawn; the table keeps the counts.
     """
     charts = []
     for row in theme_rows:
         ind = row.indicator
+        if not chartable(ind):
+            continue
         fmt = number_format(ind)
         values = [{"gebied": label, "waarde": v.value}
                   for label, v in zip(labels, row.values, strict=True) if v is not None and v.has_value]
@@ -150,15 +154,18 @@ def compare_spec(comparison: Comparison, theme_rows: Sequence, labels: Sequence[
         title = f"{ind.label}{'' if ind.unit == 'aantal' else f' ({ind.unit})'}, {row.period}"
         charts.append({
             "title": {"text": title, "anchor": "start", "fontSize": 13},
-            "width": 460,  # "container" is not allowed inside vconcat
-            "height": {"step": 20},
+            # "container" is not allowed inside vconcat; compare-charts.js fits this to the page width.
+            "width": 460,
+            "height": {"step": 22},
             "data": {"values": values},
             "mark": {"type": "bar", "color": BAR_COLOUR},
             "encoding": {
                 "y": {"field": "gebied", "type": "nominal", "title": None, "sort": None,
-                      "scale": {"domain": list(labels)}},
+                      "scale": {"domain": list(labels)}, "axis": {"labelLimit": 150}},
+                # Few ticks, and labels that would touch are dropped: "226.500" next to "17.942.942"
+                # ran together.
                 "x": {"field": "waarde", "type": "quantitative", "title": None,
-                      "axis": {"format": fmt, "tickCount": 4}},
+                      "axis": {"format": fmt, "tickCount": 3, "labelOverlap": True, "labelFlush": True}},
                 "tooltip": [{"field": "gebied", "title": "Gebied"},
                             {"field": "waarde", "title": ind.label, "format": fmt}],
             },
@@ -172,6 +179,11 @@ def compare_spec(comparison: Comparison, theme_rows: Sequence, labels: Sequence[
         "spacing": 18,
         "config": _config(),
     }
+
+
+def chartable(ind: IndicatorDef) -> bool:
+    """Whether bars of this indicator can be compared across areas of very different size."""
+    return not_a_count(ind) and ind.unit != "aantal"
 
 
 def _config() -> dict:

@@ -10,6 +10,7 @@ The pages only render what the domain modules in ``gebiedsatlas.analysis`` compu
 
 from __future__ import annotations
 
+import re
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -17,6 +18,7 @@ from fastapi.responses import HTMLResponse, Response
 from markupsafe import Markup
 from sqlalchemy.orm import Session
 
+from gebiedsatlas.analysis.availability import available, missing_sources
 from gebiedsatlas.analysis.compare import (
     COMPARE_COLUMNS,
     MAX_AREAS,
@@ -28,9 +30,10 @@ from gebiedsatlas.analysis.distribution import DistributionError, indicator_dist
 from gebiedsatlas.analysis.opgave import OPGAVE_LEVELS, area_opgave
 from gebiedsatlas.analysis.profile import PROFILE_COLUMNS, AreaProfile, build_profile, profile_references, siblings_of
 from gebiedsatlas.analysis.profile_summary import profile_summary
+from gebiedsatlas.analysis.wide import compare_wide, profile_wide
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.geometry import geometry_years
-from gebiedsatlas.areas.index import AreaIndex, area_index
+from gebiedsatlas.areas.index import AreaIndex, area_index, fold
 from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
 from gebiedsatlas.housing.summary import area_section as housing_section
 from gebiedsatlas.indicators.catalogue import load_catalogue
@@ -38,7 +41,7 @@ from gebiedsatlas.web import atlas_charts
 from gebiedsatlas.web.agreements_access import area_section_context as agreed_section_context
 from gebiedsatlas.web.auth import current_principal
 from gebiedsatlas.web.deps import get_session
-from gebiedsatlas.web.exports import csv_response
+from gebiedsatlas.web.exports import csv_response, round_rows
 from gebiedsatlas.web.params import OptionalYear, parse_year
 from gebiedsatlas.web.templating import templates
 
@@ -48,6 +51,10 @@ SessionDep = Annotated[Session, Depends(get_session)]
 FormatQuery = Annotated[str, Query(description="json, csv of csv-nl (Excel NL: ; en decimale komma)",
                                    pattern="^(json|csv|csv-nl)$")]
 CsvFormatQuery = Annotated[str, Query(description="csv of csv-nl (Excel NL)", pattern="^(csv|csv-nl)$")]
+# The pages' downloads are wide (the table on screen); ``vorm=lang`` gives the long form, which stays the
+# API's default (one row per indicator × area × period).
+ShapeQuery = Annotated[str, Query(description="breed (de tabel op het scherm) of lang (één rij per waarde)",
+                                  pattern="^(breed|lang)$")]
 MAP_LEVELS = (Level.GEMEENTE, Level.WIJK, Level.BUURT)
 
 
@@ -70,9 +77,17 @@ def _profile_or_404(session: Session, code: str) -> AreaProfile:
                                  "WK003401 of BU00340101") from None
 
 
-def _profile_csv(profile: AreaProfile, dialect: str) -> Response:
-    return csv_response(profile.rows(), PROFILE_COLUMNS, dialect=dialect,
-                        filename=f"gebiedsprofiel-{profile.area.code}",
+def _decimals() -> dict[str, int]:
+    return {i.id: i.decimals for i in load_catalogue().indicators.values()}
+
+
+def _profile_csv(profile: AreaProfile, dialect: str, shape: str = "lang") -> Response:
+    if shape == "breed":
+        columns, rows = profile_wide(profile)
+        return csv_response(rows, columns, dialect=dialect, filename=f"gebiedsprofiel-{profile.area.code}",
+                            attribution=_attribution(profile.sources))
+    return csv_response(round_rows(profile.rows(), _decimals()), PROFILE_COLUMNS, dialect=dialect,
+                        filename=f"gebiedsprofiel-{profile.area.code}-lang",
                         attribution=_attribution(profile.sources))
 
 
@@ -95,8 +110,8 @@ def api_profile_summary(session: SessionDep, code: str):
 
 
 @router.get("/gebied/{code}.csv", include_in_schema=False)
-def profile_csv(session: SessionDep, code: str, format: CsvFormatQuery = "csv"):
-    return _profile_csv(_profile_or_404(session, code), format)
+def profile_csv(session: SessionDep, code: str, format: CsvFormatQuery = "csv", vorm: ShapeQuery = "breed"):
+    return _profile_csv(_profile_or_404(session, code), format, vorm)
 
 
 def _map_query(profile: AreaProfile) -> str | None:
@@ -186,19 +201,39 @@ def profile_page(request: Request, session: SessionDep, code: str, vergelijk: st
 
 # --- compare ---------------------------------------------------------------------------------------
 
+# Names an area set is also known by (typed in the compare form): "New Towns" is what people say.
+SET_ALIASES = {NEW_TOWNS_SET_ID: ("new towns", "new town alliantie", "nta", "de new towns")}
+_CODE_IN_NAME = re.compile(r"\(([A-Za-z]{2}\d{2,8}|[a-z_]+)\)\s*$")
+
+
+def _set_by_name(index: AreaIndex, token: str) -> str | None:
+    folded = fold(token)
+    for set_id, area_set in index.sets.items():
+        if folded in (fold(set_id), fold(area_set.name), *SET_ALIASES.get(set_id, ())):
+            return set_id
+    return None
+
+
 def resolve_areas(index: AreaIndex, text: str | None) -> tuple[list[str], list[str]]:
     """Codes from a comma-separated list of codes, area-set ids or names (first search hit).
 
+    Names may carry their code in brackets ("Oost (WK020201)"), as the form shows a name that more
+    areas share; area sets are also found by name ("New Towns", "New Town Alliantie").
     Returns (codes, tokens that matched nothing).
     """
     codes, unknown = [], []
     for token in (t.strip() for t in (text or "").split(",")):
         if not token:
             continue
+        bracket = _CODE_IN_NAME.search(token)
+        if bracket and (bracket[1].upper() in index.areas or bracket[1] in index.sets):
+            token = bracket[1]
         if token.upper() in index.areas:
             codes.append(token.upper())
         elif token in index.sets:
             codes.append(token)
+        elif (set_id := _set_by_name(index, token)) is not None:
+            codes.append(set_id)
         else:
             hits = index.search(token, limit=1)
             if hits:
@@ -206,6 +241,17 @@ def resolve_areas(index: AreaIndex, text: str | None) -> tuple[list[str], list[s
             else:
                 unknown.append(token)
     return list(dict.fromkeys(codes)), unknown
+
+
+def names_text(index: AreaIndex, codes: list[str]) -> str:
+    """The chosen areas as the form shows them again: names, with the code only where the name alone
+    would find another area (so submitting the form again gives the same comparison)."""
+    parts = []
+    for code in codes:
+        name = index.sets[code].name if code in index.sets else index.areas[code].name
+        again, _ = resolve_areas(index, name)
+        parts.append(name if again == [code] else f"{name} ({code})")
+    return ", ".join(parts)
 
 
 def _labels(comparison) -> list[str]:
@@ -234,16 +280,19 @@ def api_compare(session: SessionDep,
     return comparison.as_dict()
 
 
-def _compare_csv(comparison, dialect: str) -> Response:
+def _compare_csv(comparison, dialect: str, shape: str = "lang") -> Response:
     sources = [r.source for r in comparison.rows_flat if r.source]
-    return csv_response(comparison.rows(), COMPARE_COLUMNS, dialect=dialect,
-                        filename="vergelijking-" + "-".join(a.code for a in comparison.areas),
-                        attribution=_attribution(sources))
+    filename = "vergelijking-" + "-".join(a.code for a in comparison.areas)
+    if shape == "breed":
+        columns, rows = compare_wide(comparison, _labels(comparison))
+        return csv_response(rows, columns, dialect=dialect, filename=filename, attribution=_attribution(sources))
+    return csv_response(round_rows(comparison.rows(), _decimals()), COMPARE_COLUMNS, dialect=dialect,
+                        filename=filename + "-lang", attribution=_attribution(sources))
 
 
 @router.get("/vergelijken.csv", include_in_schema=False)
-def compare_csv(session: SessionDep, areas: str, format: CsvFormatQuery = "csv"):
-    return _compare_csv(_comparison_or_400(session, areas), format)
+def compare_csv(session: SessionDep, areas: str, format: CsvFormatQuery = "csv", vorm: ShapeQuery = "breed"):
+    return _compare_csv(_comparison_or_400(session, areas), format, vorm)
 
 
 @router.get("/vergelijken", response_class=HTMLResponse, include_in_schema=False)
@@ -257,7 +306,8 @@ def compare_page(request: Request, session: SessionDep, areas: str | None = None
                  "of buurt, of nta (New Towns samen) of NL01 (Nederland).")
     elif areas is not None:
         try:
-            comparison = compare_areas(session, codes)
+            # Indicators without any data (police before a fetch) are left out and named once below.
+            comparison = compare_areas(session, codes, indicator_ids=[i.id for i in available(session)])
         except CompareError:
             error = f"Kies {MIN_AREAS} tot {MAX_AREAS} verschillende gebieden; nu gekozen: {len(codes)}."
     labels = _labels(comparison) if comparison else []
@@ -271,7 +321,7 @@ def compare_page(request: Request, session: SessionDep, areas: str | None = None
         "labels": labels,
         "charts": charts,
         "error": error,
-        "areas_text": ", ".join(c for c, _ in chosen) if chosen else (areas or ""),
+        "areas_text": names_text(index, codes) if codes and not unknown else (areas or ""),
         "chosen": chosen,
         "codes_param": ",".join(codes),
         "min_areas": MIN_AREAS,
@@ -282,6 +332,7 @@ def compare_page(request: Request, session: SessionDep, areas: str | None = None
             ("Centrum Almere Haven en Almere", "WK003401,GM0034"),
         ],
         "attribution": _attribution([r.source for r in comparison.rows_flat if r.source]) if comparison else None,
+        "missing": missing_sources(session) if comparison else [],
     }, status_code=400 if error and areas is not None else 200)
 
 

@@ -6,7 +6,9 @@
 
 A value without a number stays an empty cell next to its status; it never becomes 0. Text that a
 spreadsheet could read as a formula (``=``, ``+``, ``-``, ``@``, tab, carriage return) gets a leading
-``'`` (``gebiedsatlas.safe_cells``); numbers are never changed.
+``'`` (``gebiedsatlas.safe_cells``); numbers are never changed except for rounding to the precision the
+page shows (``rounded``). In ``csv-nl`` the status of a value is the Dutch word the page shows
+("waargenomen", "geheim (niet gepubliceerd)", …); plain ``csv`` keeps the API's codes.
 """
 
 from __future__ import annotations
@@ -19,9 +21,28 @@ from collections.abc import Iterable, Sequence
 from fastapi import HTTPException
 from fastapi.responses import Response
 
+from gebiedsatlas.analysis.wide import shown
 from gebiedsatlas.safe_cells import csv_text
+from gebiedsatlas.status import Status
 
 FORMATS = ("json", "csv", "csv-nl")
+_STATUS_WORDS = {s.value: s.label for s in Status}
+
+
+def _is_status(column: str) -> bool:
+    return column == "status" or column.endswith(" status")
+
+
+def round_rows(rows: Iterable[dict], decimals_of: dict[str, int], *, value_keys: Sequence[str] = ("waarde",),
+               id_key: str = "indicator_id") -> list[dict]:
+    """Rows with their values rounded to each indicator's shown precision (unknown indicators kept)."""
+    out = []
+    for row in rows:
+        decimals = decimals_of.get(row.get(id_key))
+        if decimals is not None:
+            row = {**row, **{k: shown(row.get(k), decimals) for k in value_keys if k in row}}
+        out.append(row)
+    return out
 
 
 def _cell(value: object, decimal_comma: bool) -> str:
@@ -46,7 +67,8 @@ def to_csv(rows: Iterable[dict], columns: Sequence[str], *, dialect: str,
     header = list(columns) + (["bron"] if attribution is not None else [])
     writer.writerow(header)
     for row in rows:
-        cells = [_cell(row.get(c), decimal_comma) for c in columns]
+        cells = [_cell(_STATUS_WORDS.get(row.get(c), row.get(c)) if decimal_comma and _is_status(c)
+                       else row.get(c), decimal_comma) for c in columns]
         if attribution is not None:
             cells.append(csv_text(row.get("bron") or attribution))
         writer.writerow(cells)

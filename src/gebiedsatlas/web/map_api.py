@@ -9,6 +9,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.choropleth import MapQuery, map_data
+from gebiedsatlas.areas.context import focus_gemeenten, reference_layer
+from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.web.cache import cached_response
 from gebiedsatlas.web.deps import get_session
@@ -41,3 +43,21 @@ def get_classification(
     return cached_response(request, session, ("classify", *sorted(data["query"].items())),
                            lambda: json.dumps(data, separators=(",", ":"), allow_nan=False),
                            "application/json")
+
+
+@router.get("/reference-layer", summary="Referentielaag voor kaarten: gemeentegrenzen en plaatsnamen")
+def get_reference_layer(
+    request: Request,
+    session: Annotated[Session, Depends(get_session)],
+    scope: Annotated[str, Query(description="NL01, een gebiedsset (nta) of een gebiedscode", max_length=20)]
+    = "NL01",
+):
+    """The gemeenten around a map's scope as GeoJSON, each with its name and a point for the label;
+    ``focus`` marks the gemeenten the map is about. From the bundled boundaries: no external request."""
+    index = area_index(session)
+    if scope not in index.sets and scope.upper() not in index.areas and scope.upper() not in ("NL", "NL01"):
+        raise HTTPException(404, f"scope: onbekend gebied of gebiedsset {scope!r}; verwacht NL01, nta of een code")
+    focus = focus_gemeenten(index, scope)
+    key = ("reference-layer", tuple(focus) if focus is not None else None)
+    return cached_response(request, session, key, lambda: reference_layer(session, index, focus),
+                           "application/geo+json")

@@ -17,8 +17,10 @@ from fastapi.responses import HTMLResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from gebiedsatlas.analysis.availability import indicators_with_data, missing_sources
 from gebiedsatlas.analysis.choropleth import MAP_LEVELS, SCOPE_NETHERLANDS, MapQuery, map_data, store_version
 from gebiedsatlas.analysis.classify import Method
+from gebiedsatlas.analysis.distribution import periods_by_indicator
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.index import area_index
 from gebiedsatlas.errors import InputError
@@ -89,9 +91,36 @@ def data_status(session: Session) -> dict:
 
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep):
-    """The seven New Towns at a glance, and a search box."""
-    return templates.TemplateResponse(request, "home.html", {"figures": home_figures(session),
-                                                             "data_status": data_status(session)})
+    """The seven New Towns at a glance: the key table, a map of their wijken on one key indicator (the
+    Leefbaarometer by default, ``?indicator=`` another), a search box and a card for every section."""
+    return templates.TemplateResponse(request, "home.html", {
+        "figures": home_figures(session), "data_status": data_status(session),
+        "tile_url": request.app.state.settings.tile_url,
+        **_home_map(request, session)})
+
+
+HOME_MAP_INDICATOR = "lbm_score"
+
+
+def _home_map(request: Request, session: Session) -> dict:
+    """The home map: the wijken of the New Towns, one town at a time, on one indicator."""
+    present = indicators_with_data(session)
+    wanted = request.query_params.get("indicator") or HOME_MAP_INDICATOR
+    catalogue = load_catalogue()
+    indicator = wanted if wanted in present and wanted in catalogue else HOME_MAP_INDICATOR
+    if indicator not in present or NEW_TOWNS_SET not in area_index(session).sets:
+        return {"home_map": None}
+    data = map_data(session, MapQuery(indicator, "wijk", NEW_TOWNS_SET))
+    q = data["query"]
+    map_json = json.dumps(_client_data(data), separators=(",", ":"), ensure_ascii=False).replace("</", "<\\/")
+    return {"home_map": {
+        "data": data, "map_json": map_json,
+        "geojson_url": "/api/geojson?" + urlencode({"level": "wijk", "period": q["period"], "area_set": NEW_TOWNS_SET}),
+        "context_url": "/api/reference-layer?" + urlencode({"scope": NEW_TOWNS_SET}),
+        "towns": _towns(session, NEW_TOWNS_SET), "share_url": _map_url(q),
+        "choices": [(catalogue.themes[t], [i for i in inds if i.id in present])
+                    for t, inds in catalogue.by_theme().items() if any(i.id in present for i in inds)],
+    }}
 
 
 @router.get("/zoeken", response_class=HTMLResponse)
@@ -111,8 +140,13 @@ def _map_options(session: Session) -> dict:
     index = area_index(session)
     towns = [index.areas[c] for c in index.sets[NEW_TOWNS_SET].members]
     gemeenten = sorted((a for a in index.areas.values() if a.level is Level.GEMEENTE), key=lambda a: a.name)
+    # Only indicators with data are offered; the others are named once, with how to load them.
+    present = indicators_with_data(session)
+    themes = [(catalogue.themes[t], [i for i in inds if i.id in present]) for t, inds in catalogue.by_theme().items()]
     return {
-        "themes": [(catalogue.themes[t], inds) for t, inds in catalogue.by_theme().items()],
+        "themes": [(label, inds) for label, inds in themes if inds],
+        "missing": missing_sources(session, catalogue),
+        "periods_json": json.dumps(periods_by_indicator(session), separators=(",", ":")),
         "levels": [(lv.value, lv.label) for lv in MAP_LEVELS],
         "towns": towns,
         "gemeenten": gemeenten,
@@ -183,11 +217,22 @@ def _render_map(request: Request, session: Session, data: dict, renderer: str, t
         "renderer": renderer, "tile_url": tile_url, "query": q,
         "periods": available_periods(session, q["indicator"]),
         "geojson_url": "/api/geojson?" + urlencode(geo), "map_json": map_json,
+        "context_url": "/api/reference-layer?" + urlencode({"scope": q["scope"]}),
+        "towns": _towns(session, q["scope"]),
         "share_url": _map_url(q),
         "inline_table": len(data["areas"]) <= INLINE_TABLE_ROWS,
         "table_url": "/kaart/tabel?" + urlencode(_url_params(q)),
     }
     return templates.get_template("map.html").render(context)
+
+
+def _towns(session: Session, scope: str) -> list[tuple[str, str]]:
+    """(code, name) of the towns of an area-set scope: the map shows one at a time (issue 15: at the
+    New Towns scope the seven towns were tiny islands far apart)."""
+    index = area_index(session)
+    if scope not in index.sets:
+        return []
+    return [(c, index.areas[c].name) for c in index.sets[scope].members if c in index.areas]
 
 
 def _url_params(q: dict) -> dict:
@@ -228,8 +273,9 @@ def _client_data(data: dict) -> dict:
     areas = {a["code"]: [a["class"], format_value(a["value"], a["status"], ind["decimals"], ind["unit"])]
              for a in data["areas"]}
     colours = [c["colour"] for c in data["classification"]["classes"]]
+    worse = {"higher_is_worse": "high", "higher_is_better": "low"}.get(ind["direction"])
     return {"areas": areas, "colours": colours, "noData": data["classification"]["no_data"]["colour"],
-            "period": data["period"], "label": ind["label"]}
+            "period": data["period"], "label": ind["label"], "worse": worse}
 
 
 @router.get("/bronnen", response_class=HTMLResponse)

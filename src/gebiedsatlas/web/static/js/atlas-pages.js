@@ -180,8 +180,12 @@
             list.innerHTML = "";
             data.areas.forEach(function (area) {
               var option = document.createElement("option");
-              option.value = prefix.concat([area.code]).join(", ");
-              option.label = area.name + " (" + area.level + ", " + area.code + ")";
+              // The input keeps names; a wijk or buurt carries its code in brackets, as names repeat.
+              var shownName = area.level === "gemeente" || area.level === "land"
+                ? area.name : area.name + " (" + area.code + ")";
+              option.value = prefix.concat([shownName]).join(", ");
+              option.label = area.name + " (" + area.level +
+                (area.gemeente_name ? " in " + area.gemeente_name : "") + ", " + area.code + ")";
               list.appendChild(option);
             });
           })

@@ -8,8 +8,10 @@
   var data = document.getElementById("grafiek-data");
   if (!el || !data || typeof vegaEmbed !== "function") return;
   var chart = JSON.parse(data.textContent);
+  // Dutch numbers (4,067 and 1.200), like the tables: the d3 locale is passed to vega-embed below.
+  var NL_FORMAT = {decimal: ",", thousands: ".", grouping: [3], currency: ["€\u00a0", ""]};
   var x = {field: "year", type: "quantitative", title: "jaar", axis: {format: "d"}};
-  var y = {field: "value", type: "quantitative", title: "waarde", scale: {zero: false}};
+  var y = {field: "value", type: "quantitative", title: "waarde", scale: {zero: false}, axis: {format: ",~r"}};
   var layers = [
     {data: {values: chart.points}, mark: {type: "line"},
      encoding: {x: x, y: y, color: {field: "source", type: "nominal", title: "bron"}}},
@@ -27,5 +29,5 @@
      encoding: {x: {field: "year", type: "quantitative"}, y: {field: "value", type: "quantitative"}}}
   ];
   vegaEmbed("#grafiek", {$schema: "https://vega.github.io/schema/vega-lite/v5.json", width: 560, height: 240,
-    layer: layers}, {actions: false, ast: true}).catch(function () {});
+    layer: layers}, {actions: false, ast: true, renderer: "svg", formatLocale: NL_FORMAT}).catch(function () {});
 })();

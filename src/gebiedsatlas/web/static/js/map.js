@@ -41,8 +41,17 @@
     const entry = data.areas[feature.id];
     const cls = entry ? entry[0] : null;
     return [feature.properties.name, data.label + ": " + (entry ? entry[1] : "geen gegevens"),
-      cls === null || cls === undefined ? "klasse: geen gegevens" : "klasse " + (cls + 1) + " van " + data.colours.length,
+      cls === null || cls === undefined ? "klasse: geen gegevens" : classText(cls),
       String(data.period)];
+  }
+
+  // Which end is worse: "klasse 1 van 5" alone does not say whether 1 is the worst (issue 15).
+  function classText(cls) {
+    const n = data.colours.length;
+    const text = "klasse " + (cls + 1) + " van " + n;
+    if (data.worse === "high") return text + " (" + n + " = slechtst)";
+    if (data.worse === "low") return text + " (1 = slechtst)";
+    return text + " (" + n + " = hoogst)";
   }
 
   function tooltip(layer) {
@@ -68,6 +77,13 @@
       if (bounds.isValid()) map.fitBounds(bounds, {padding: [8, 8]}); else map.setView([52.2, 5.3], 7);
       layer.addTo(map);
       performance.mark("atlas-layer-added");
+      // Gemeente outlines and place names around the map (bundled data); at an area-set scope the
+      // map shows one town at a time (the buttons above the map).
+      if (window.AtlasMapContext && el.dataset.context) {
+        window.AtlasMapContext.add(map, el.dataset.context, {switcher: document.querySelector("[data-town-switch]")})
+          .then(() => { el.dataset.context = "ready"; })
+          .catch(() => { /* the map works without its reference layer */ });
+      }
       state.layer = layer;
       const keys = AtlasMapKeyboard.attach(map, layer, {
         label: (feature) => describe(feature).join(", "),

@@ -32,7 +32,8 @@
       link.textContent = a.name;
       const meta = document.createElement("span");
       meta.className = "atlas-muted";
-      meta.textContent = " " + (levels[a.level] || a.level) + " · " + a.code;
+      meta.textContent = " " + (levels[a.level] || a.level) +
+        (a.gemeente_name ? " in " + a.gemeente_name : "") + " · " + a.code;
       li.append(link, meta);
       ul.appendChild(li);
     }
