@@ -95,6 +95,23 @@ class ComputeRule:
 class SourceColumn:
     source: str
     column: str
+    # Decimals the source publishes in this column (None: the indicator's ``decimals``). The 2022 age
+    # shares, for example, are whole numbers: showing them as "59,0 %" claims a precision they lack.
+    decimals: int | None = None
+
+
+# Minimum base per base indicator when the catalogue names none (CBS practice for Kerncijfers wijken
+# en buurten: percentages of inhabitants from 50 inhabitants, of households from 25 households).
+DEFAULT_MINIMUM_BASE = {"inwoners": 50, "huishoudens": 25}
+
+
+@dataclass(frozen=True)
+class MinimumBase:
+    """Below ``minimum`` of ``base`` (same area and period) the value is shown as "te kleine aantallen"."""
+
+    base: str
+    minimum: float
+    note: str | None = None  # where the rule comes from (e.g. CBS's own publication rule)
 
 
 @dataclass(frozen=True)
@@ -122,6 +139,34 @@ class IndicatorDef:
     aggregation: AggregationRule
     columns: tuple[SourceColumn, ...] = ()
     compute: ComputeRule | None = None
+    minimum_base: MinimumBase | None = None
+    # Shares that together make 100 % (e.g. the five age groups): checked on import (indicators/quality.py).
+    sum_group: str | None = None
+    # Differences up to this are "gelijk" in marks and no change in signals (None: half a unit of the
+    # shown precision, see ``tolerance``).
+    tolerance_value: float | None = None
+
+    def decimals_for(self, source_id: str | None = None, status: str | None = None) -> int:
+        """Decimals to show a value with: the source's own precision for a published value."""
+        if status in (None, "observed") and source_id is not None:
+            for column in self.columns:
+                if column.source == source_id and column.decimals is not None:
+                    return column.decimals
+        return self.decimals
+
+    def source_precision(self, source_id: str | None) -> int:
+        """The coarsest precision (fewest decimals) any published column of this indicator has."""
+        decimals = [c.decimals for c in self.columns if c.decimals is not None
+                    and (source_id is None or c.source == source_id)]
+        return min(decimals) if decimals else self.decimals
+
+    @property
+    def tolerance(self) -> float:
+        """Differences within this are "gelijk": the catalogue's value, else half a unit of the coarsest
+        published precision (two values that round to whole numbers may differ by up to 1)."""
+        if self.tolerance_value is not None:
+            return self.tolerance_value
+        return 0.5 * 10 ** -self.source_precision(None)
 
 
 @dataclass(frozen=True)
@@ -183,6 +228,34 @@ def _parse_aggregation(raw: object, file: str, where: str) -> AggregationRule:
     return rule
 
 
+def _is_share_or_rate(unit: str) -> bool:
+    """Units whose value is a share or rate of a population (so a small base makes it noise)."""
+    return unit == "%" or unit.startswith("per ")
+
+
+def _parse_minimum_base(raw: object, unit: str, aggregation: AggregationRule, compute: ComputeRule | None,
+                        file: str, where: str) -> MinimumBase | None:
+    """The indicator's minimum base: explicit ``{base, minimum}``, ``none``, or derived by default.
+
+    Default: a share or rate (unit % or "per ...") of inhabitants or households gets the CBS minimum of
+    ``DEFAULT_MINIMUM_BASE``, the base being the compute denominator, else the aggregation's denominator
+    or weight. So indicators added later inherit the rule without a catalogue field.
+    """
+    if raw in (None, "none", False):
+        return None
+    if raw == "default":
+        if not _is_share_or_rate(unit):
+            return None
+        base = (compute.denominator if compute else aggregation.denominator or aggregation.weight)
+        if base in DEFAULT_MINIMUM_BASE:
+            return MinimumBase(base=base, minimum=DEFAULT_MINIMUM_BASE[base])
+        return None
+    if not isinstance(raw, dict) or "base" not in raw or "minimum" not in raw:
+        raise InputError(file, "ongeldige minimale basis", column=f"{where}.minimum_base",
+                         expected="none of {base: indicator-id, minimum: aantal}", found=raw)
+    return MinimumBase(base=str(raw["base"]), minimum=float(raw["minimum"]), note=raw.get("note"))
+
+
 def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
     """Validate a catalogue document; every error names the field that is wrong."""
     themes = {str(k): str(v) for k, v in (data.get("themes") or {}).items()}
@@ -219,7 +292,8 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
                 raise InputError(file, "kolom verwijst naar een onbekende bron",
                                  column=f"{where}.columns", expected=", ".join(sources),
                                  found=c.get("source"))
-            columns.append(SourceColumn(source=c["source"], column=c["column"]))
+            columns.append(SourceColumn(source=c["source"], column=c["column"],
+                                        decimals=int(c["decimals"]) if "decimals" in c else None))
         compute = None
         if raw.get("compute"):
             compute = ComputeRule(
@@ -228,6 +302,7 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
                 scale=float(raw["compute"].get("scale", 1.0)),
             )
         unit = str(raw["unit"])
+        aggregation = _parse_aggregation(raw["aggregation"], file, where)
         indicators[ind_id] = IndicatorDef(
             id=ind_id,
             label=raw["label"],
@@ -236,15 +311,21 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
             unit=unit,
             direction=direction,
             decimals=int(raw.get("decimals", 1 if unit == "%" else 0)),
-            aggregation=_parse_aggregation(raw["aggregation"], file, where),
+            aggregation=aggregation,
             columns=tuple(columns),
             compute=compute,
+            minimum_base=_parse_minimum_base(raw.get("minimum_base", "default"), unit, aggregation,
+                                             compute, file, where),
+            sum_group=raw.get("sum_group"),
+            tolerance_value=float(raw["tolerance"]) if raw.get("tolerance") is not None else None,
         )
     # References between indicators must resolve.
     for ind in indicators.values():
         refs = list(ind.aggregation.inputs)
         if ind.compute:
             refs += [ind.compute.numerator, ind.compute.denominator]
+        if ind.minimum_base:
+            refs.append(ind.minimum_base.base)
         for ref in refs:
             if ref not in indicators:
                 raise InputError(file, "verwijzing naar een onbekende indicator",

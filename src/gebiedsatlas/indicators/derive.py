@@ -201,6 +201,15 @@ def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catal
         if rule.method is AggregationMethod.NONE:
             continue
         rows = np.flatnonzero(indicator_codes == code)
+        compute = catalogue[indicator_id].compute
+        if compute is not None:
+            # A share the catalogue computes from two counts is computed for the parent from the
+            # parent's own counts (``compute_shares`` after the counts are derived), never averaged
+            # from the children's shares: the share must match the counts shown beside it. Only
+            # periods without those counts (the 2022 shares) are aggregated.
+            rows = rows[~np.isin(period[rows], periods_of.get(compute.numerator, []))]
+            if not len(rows):
+                continue
         group = parent_codes[rows].astype(np.int64) * _PERIOD_FACTOR + period[rows]
         frame = pd.DataFrame({"group": group, "value": value[rows]})
         for role in ("weight", "numerator", "denominator"):
