@@ -145,6 +145,13 @@ class IndicatorDef:
     # Differences up to this are "gelijk" in marks and no change in signals (None: half a unit of the
     # shown precision, see ``tolerance``).
     tolerance_value: float | None = None
+    # A fixed reference level the source defines (the Leefbaarometer's 4,102265), shown instead of a
+    # national value under ``reference_label``.
+    reference_level: float | None = None
+    reference_label: str | None = None
+    # Interval scale (a score or a deviation without a true zero): only differences are meaningful,
+    # never an index or a relative difference.
+    interval: bool = False
 
     def decimals_for(self, source_id: str | None = None, status: str | None = None) -> int:
         """Decimals to show a value with: the source's own precision for a published value."""
@@ -162,11 +169,11 @@ class IndicatorDef:
 
     @property
     def tolerance(self) -> float:
-        """Differences within this are "gelijk": the catalogue's value, else half a unit of the coarsest
-        published precision (two values that round to whole numbers may differ by up to 1)."""
+        """Differences up to this are "gelijk": the catalogue's value, else one unit of the coarsest
+        published precision (59 and 60 published as whole numbers may both be 59,5)."""
         if self.tolerance_value is not None:
             return self.tolerance_value
-        return 0.5 * 10 ** -self.source_precision(None)
+        return 10.0 ** -self.source_precision(None)
 
 
 @dataclass(frozen=True)
@@ -196,6 +203,9 @@ class Catalogue:
             grouped[ind.theme].append(ind)
         return {t: inds for t, inds in grouped.items() if inds}
 
+
+# Units of scores and deviations: interval scales unless the catalogue says ``scale: ratio``.
+INTERVAL_UNITS = frozenset({"score", "afwijking"})
 
 _REQUIRED = ("id", "label", "theme", "unit", "direction", "aggregation")
 
@@ -318,6 +328,9 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
                                              compute, file, where),
             sum_group=raw.get("sum_group"),
             tolerance_value=float(raw["tolerance"]) if raw.get("tolerance") is not None else None,
+            reference_level=float(raw["reference_level"]) if raw.get("reference_level") is not None else None,
+            reference_label=raw.get("reference_label"),
+            interval=raw.get("scale", "interval" if unit in INTERVAL_UNITS else "ratio") == "interval",
         )
     # References between indicators must resolve.
     for ind in indicators.values():

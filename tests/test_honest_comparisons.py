@@ -1,0 +1,96 @@
+"""Marks with a tolerance, interval scales, the Leefbaarometer reference level and the noise model of
+change signals (issue 14, items 4 and 5). Hand-calculated cases; synthetic data is labelled so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gebiedsatlas.analysis.change import exceeds_noise, rounding_noise
+from gebiedsatlas.analysis.deviation import deviation
+from gebiedsatlas.analysis.profile import EQUAL, HIGHER, LOWER, WORSE, build_profile, compare_values
+from gebiedsatlas.indicators.catalogue import Direction, load_catalogue
+
+CAT = load_catalogue()
+
+
+def test_tolerance_follows_the_coarsest_published_precision():
+    assert CAT["aandeel_0_14"].tolerance == 1.0  # 2022 whole numbers
+    assert CAT["laag_inkomen"].tolerance == pytest.approx(0.1)
+    assert CAT["lbm_score"].tolerance == pytest.approx(0.001)
+
+
+@pytest.mark.parametrize(("indicator", "a", "b", "expected"), [
+    ("aandeel_0_14", 59.0, 60.0, (EQUAL, None)),  # both may be 59,5
+    ("aandeel_0_14", 59.0, 61.0, (LOWER, None)),  # neutral: no judgement
+    ("laag_inkomen", 30.0, 30.1, (EQUAL, EQUAL)),
+    ("laag_inkomen", 30.2, 30.0, (HIGHER, WORSE)),  # higher is worse
+    ("lbm_score", 4.1000, 4.1009, (EQUAL, EQUAL)),
+])
+def test_marks_have_a_tolerance(indicator, a, b, expected):
+    assert compare_values(a, b, CAT[indicator]) == expected
+
+
+def test_no_index_or_relative_difference_on_interval_scales():
+    assert CAT["lbm_score"].interval and CAT["lbm_afwijking"].interval and not CAT["laag_inkomen"].interval
+    dev = deviation(3.8, 4.102265, np.array([]), Direction.HIGHER_IS_BETTER, interval=True)
+    assert dev.difference == pytest.approx(-0.302265)
+    assert dev.relative_difference is None and dev.index is None
+    ratio = deviation(30.0, 20.0, np.array([]), Direction.HIGHER_IS_WORSE)
+    assert ratio.relative_difference == pytest.approx(-50.0) and ratio.index == pytest.approx(50.0)
+
+
+def test_leefbaarometer_reference_is_named_and_filled(db_url):
+    from gebiedsatlas.store import db
+
+    with db.session_scope(db_url) as session:
+        profile = build_profile(session, "WK003401")
+        figure = profile.figure("lbm_score")
+        nl = [c for c in figure.references if c.reference.code == "NL01"][0]
+        assert nl.reference.label == "Leefbaarometer-referentieniveau"
+        assert nl.value.value == 4.102265  # 3.75752949841581 + 0.344735352727876 in the published buurt file
+        assert nl.mark in ("beter", "slechter", "gelijk")
+
+
+# --- noise model -----------------------------------------------------------------------------------
+
+def test_rounding_noise_by_hand():
+    assert rounding_noise(0, 1) == pytest.approx(0.55)  # 2022 whole number against 2024 one decimal
+    assert rounding_noise(3, 3) == pytest.approx(0.001)
+
+
+def _synthetic_changes(real_change: float = 0.0) -> tuple[pd.Series, pd.Series]:
+    """synthetic: 300 areas whose true share did not change; 2022 published as whole numbers, 2024 with
+    one decimal. Optionally one area (A0) really changed by ``real_change`` points."""
+    rng = np.random.default_rng(14)
+    truth = pd.Series(rng.uniform(5, 60, 300), index=[f"A{i}" for i in range(300)])
+    later = truth.copy()
+    later.iloc[0] += real_change
+    change = later.round(1) - truth.round(0)
+    noise = pd.Series(rounding_noise(0, 1), index=truth.index)
+    return change, noise
+
+
+def test_pure_noise_gives_no_signal():
+    change, noise = _synthetic_changes()
+    assert change.abs().max() > 0.4  # rounding alone moves values by up to half a point…
+    assert not exceeds_noise(change, noise, 0.0).any()  # …and none of it is a signal (no quota)
+
+
+def test_a_real_change_beyond_the_noise_is_the_only_signal():
+    change, noise = _synthetic_changes(real_change=3.0)
+    flagged = exceeds_noise(change, noise, 0.0)
+    assert list(flagged[flagged].index) == ["A0"]
+    # A minimum meaningful change above the real change silences it.
+    assert not exceeds_noise(change, noise, 3.0).any()
+
+
+def test_signal_page_says_how_many_changes_were_tested(client):
+    r = client.get("/api/analysis/change", params={"indicator": "lbm_score", "level": "wijk"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["compared"] > 100
+    assert body["exceeding"] == body["signals"]
+    page = client.get("/signalen", params={"indicator": "lbm_score"}).text
+    assert f"{body['compared']} veranderingen getest, {body['exceeding']}" in page
