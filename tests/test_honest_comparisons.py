@@ -94,3 +94,74 @@ def test_signal_page_says_how_many_changes_were_tested(client):
     assert body["exceeding"] == body["signals"]
     page = client.get("/signalen", params={"indicator": "lbm_score"}).text
     assert f"{body['compared']} veranderingen getest, {body['exceeding']}" in page
+
+
+# --- kwetsbaarheidsscore: one measure everywhere ------------------------------------------------------
+
+def test_score_components_must_follow_the_catalogue_direction():
+    from gebiedsatlas.analysis.vulnerability import parse_config
+    from gebiedsatlas.errors import InputError
+
+    with pytest.raises(InputError) as err:  # hbo_wo is neutral in the catalogue
+        parse_config({"components": [{"id": "hbo_wo", "weight": 1, "direction": "higher_is_better"}]})
+    assert "richting wijkt af van de indicatorcatalogus" in str(err.value)
+    with pytest.raises(InputError):
+        parse_config({"components": [{"id": "laag_inkomen", "weight": 1, "direction": "higher_is_better"}]})
+
+
+def test_bundled_score_needs_every_part_and_has_no_neutral_parts():
+    from gebiedsatlas.analysis.vulnerability import load_config
+
+    config = load_config()
+    assert config.min_coverage == 1.0
+    assert "hbo_wo" not in config.ids
+    assert all(c.direction is CAT[c.id].direction for c in config.components)
+
+
+def test_areas_with_fewer_parts_get_no_score_by_hand():
+    from gebiedsatlas.analysis.vulnerability import composite
+
+    # synthetic: A has both parts (z 1 and 2, weights 3 and 1 -> 1,25); B lacks part b.
+    x = pd.DataFrame({"a": [1.0, 2.0], "b": [2.0, np.nan]}, index=["A", "B"])
+    out = composite(x, pd.Series({"a": 3.0, "b": 1.0}), min_coverage=1.0)
+    assert out.at["A", "score"] == pytest.approx(1.25)
+    assert np.isnan(out.at["B", "score"]) and out.at["B", "coverage"] == pytest.approx(0.75)
+
+
+def test_every_part_is_scaled_on_the_same_areas(db_url):
+    from gebiedsatlas.analysis.vulnerability import national_centers, vulnerability
+    from gebiedsatlas.areas.codes import Level
+    from gebiedsatlas.store import db
+
+    with db.session_scope(db_url) as session:
+        result = vulnerability(session, Level.WIJK, 2022, "nta")
+        centers = national_centers(session, result.config, 2022)
+    complete = result.raw_population.dropna()
+    assert 100 < len(complete) < 200  # the New Town wijken: the only ones with every part
+    # Each standardised part = (oriented value − national centre) / sd over exactly those wijken.
+    code = result.table.index[0]
+    for c in result.config.components:
+        sd = (complete[c.id] * c.vulnerable_sign).std(ddof=1)
+        expected = (result.raw.at[code, c.id] * c.vulnerable_sign - centers[c.id]) / sd
+        assert result.standardised.at[code, c.id] == pytest.approx(min(3.0, max(-3.0, expected)))
+    scored = result.table.dropna(subset=["score"])
+    assert set(scored.index) <= set(complete.index)
+
+
+def test_rank_interval_covers_weights_standardisation_and_parts():
+    import dataclasses
+
+    from gebiedsatlas.analysis.vulnerability import load_config, orient, sensitivity_intervals
+
+    config = load_config()
+    rng = np.random.default_rng(3)  # synthetic: 40 areas with all six parts
+    raw = pd.DataFrame(rng.normal(size=(40, len(config.ids))), columns=config.ids,
+                       index=[f"A{i}" for i in range(40)])
+    oriented = orient(raw, config.components)
+    centers = pd.Series(0.0, index=config.ids)
+    fixed = dataclasses.replace(config, spread=0.0, sensitivity_methods=("z-sd",), leave_one_out=False, draws=5)
+    tight = sensitivity_intervals(oriented, list(raw.index), centers, fixed)
+    assert (tight["rank_low"] == tight["rank_high"]).all()  # nothing varies: one rank
+    wide = sensitivity_intervals(oriented, list(raw.index), centers, config)
+    assert ((wide["rank_low"] <= wide["rank_median"]) & (wide["rank_median"] <= wide["rank_high"])).all()
+    assert (wide["rank_high"] - wide["rank_low"]).mean() > 0  # the choices move the ranks
