@@ -165,3 +165,46 @@ def test_rank_interval_covers_weights_standardisation_and_parts():
     wide = sensitivity_intervals(oriented, list(raw.index), centers, config)
     assert ((wide["rank_low"] <= wide["rank_median"]) & (wide["rank_median"] <= wide["rank_high"])).all()
     assert (wide["rank_high"] - wide["rank_low"]).mean() > 0  # the choices move the ranks
+
+
+# --- typology and peers: one year, no redundant shares, categories as categories ------------------------
+
+def test_urbanity_is_encoded_as_a_category_by_hand():
+    from gebiedsatlas.analysis.peers import encode
+
+    # synthetic: three areas in urbanity classes 1, 2 and 5 and one numeric feature that is equal.
+    pool = pd.DataFrame({"stedelijkheid": [1.0, 2.0, 5.0], "koopwoningen": [50.0, 50.0, 50.0]},
+                        index=["A", "B", "C"])
+    z = encode(pool)
+    assert sorted(z.columns) == ["koopwoningen", "stedelijkheid=1", "stedelijkheid=2", "stedelijkheid=5"]
+
+    def distance(a: str, b: str) -> float:
+        return float(np.sqrt(((z.loc[a] - z.loc[b]) ** 2).sum()))
+
+    # Class 1 is as far from class 2 as from class 5: a category, not a number.
+    assert distance("A", "B") == pytest.approx(1.0) and distance("A", "C") == pytest.approx(1.0)
+
+
+def test_peer_and_type_features_leave_out_one_age_share_and_use_one_year():
+    from gebiedsatlas.analysis.peers import FEATURES
+
+    ids = [f.id for f in FEATURES]
+    assert "aandeel_25_44" not in ids
+    assert {"aandeel_0_14", "aandeel_15_24", "aandeel_45_64", "aandeel_65_plus"} <= set(ids)
+    assert [f.id for f in FEATURES if f.categorical] == ["stedelijkheid"]
+
+
+def test_typology_features_are_of_one_year(db_url):
+    from gebiedsatlas.analysis.matrix import indicator_matrix
+    from gebiedsatlas.analysis.typology import typology
+    from gebiedsatlas.areas.codes import Level
+    from gebiedsatlas.store import db
+
+    with db.session_scope(db_url) as session:
+        result = typology(session, Level.WIJK, 2022)
+        # Density is published for wijken only in 2024: a 2022 typology does not borrow it.
+        assert "bevolkingsdichtheid" not in result.features
+        exact = indicator_matrix(session, ["WK003425"], ["bevolkingsdichtheid", "koopwoningen"], 2022, exact=True)
+        assert np.isnan(exact.values.at["WK003425", "bevolkingsdichtheid"])
+        assert exact.periods.at["WK003425", "koopwoningen"] == 2022
+        assert any(c.startswith("stedelijkheid") for c in result.features)

@@ -306,3 +306,36 @@ def test_kwaliteit_cli(db_url, monkeypatch):
     result = CliRunner().invoke(app, ["kwaliteit", "--limit", "3"], env={"COLUMNS": "200"})
     assert result.exit_code == 0, result.output
     assert "niet plausibel:" in result.output and "tellen op tot" in result.output
+
+
+# --- 6. time-consistent aggregation -----------------------------------------------------------------
+
+def test_past_aggregates_use_that_years_inhabitants_or_say_which_they_used():
+    # synthetic wijk of two buurten; Leefbaarometer 2002 and 2022, inhabitants 2002 (10 and 990: the
+    # second buurt was still being built) and 2022 (500 and 500).
+    rows = [("BU00000101", "lbm_score", 2002, 4.0, "observed", "lbm3"),
+            ("BU00000102", "lbm_score", 2002, 3.0, "observed", "lbm3"),
+            ("BU00000101", "lbm_score", 2022, 4.0, "observed", "lbm3"),
+            ("BU00000102", "lbm_score", 2022, 3.0, "observed", "lbm3"),
+            ("BU00000101", "inwoners", 2002, 990), ("BU00000102", "inwoners", 2002, 10),
+            ("BU00000101", "inwoners", 2022, 500), ("BU00000102", "inwoners", 2022, 500)]
+    parent_of = {"BU00000101": "WK00000001", "BU00000102": "WK00000001"}
+    obs = derive_parents(_frame(rows), parent_of, CAT, "BU")
+    # 2002 weighted by 2002's inhabitants: (4 × 990 + 3 × 10) / 1000 = 3,99, not 3,5.
+    assert _status(obs, "WK00000001", "lbm_score", 2002)[1] == pytest.approx(3.99)
+    assert "gewogen met" not in _status(obs, "WK00000001", "lbm_score", 2002)[2]
+    # Without inhabitants of 2002 the 2022 weights are used, and the note says so.
+    no_2002 = derive_parents(_frame([r for r in rows if not (r[1] == "inwoners" and r[2] == 2002)]),
+                             parent_of, CAT, "BU")
+    status, value, note = _status(no_2002, "WK00000001", "lbm_score", 2002)
+    assert value == pytest.approx(3.5)
+    assert note.endswith("gewogen met inwoners van 2022 (geen cijfer van 2002 beschikbaar)")
+    assert "gewogen met" not in _status(no_2002, "WK00000001", "lbm_score", 2022)[2]
+
+
+def test_new_towns_past_leefbaarometer_says_which_weights(client):
+    rows = client.get("/api/values", params={"sets": "nta", "indicators": "lbm_score", "periods": "2002,2022"}
+                      ).json()["values"]
+    notes = {r["period"]: r["method"] for r in rows}
+    assert "gewogen met inwoners van 2022 (geen cijfer van 2002 beschikbaar)" in notes[2002]
+    assert "gewogen met" not in notes[2022]
