@@ -26,6 +26,7 @@ PAGES = [
     "/indicatoren",
     "/indicator/inwoners",
     "/bronnen",
+    "/kwaliteit",
     "/aandachtsgebieden",
     "/typologie",
     "/signalen",

@@ -339,3 +339,17 @@ def test_new_towns_past_leefbaarometer_says_which_weights(client):
     notes = {r["period"]: r["method"] for r in rows}
     assert "gewogen met inwoners van 2022 (geen cijfer van 2002 beschikbaar)" in notes[2002]
     assert "gewogen met" not in notes[2022]
+
+
+@pytest.mark.browser
+def test_quality_page_axe_and_phone_width(page, live_server):
+    from conftest import axe_violations
+
+    for path in ("/kwaliteit", "/kwaliteit?status=too_small"):
+        for width in (1280, 390):
+            page.set_viewport_size({"width": width, "height": 844})
+            page.goto(live_server.url + path)
+            assert page.locator("#kwaliteit-lijst tbody tr").count() > 10
+            assert axe_violations(page) == [], (path, width)
+            # No sideways scrolling of the page: wide tables scroll inside their own box.
+            assert page.evaluate("document.documentElement.scrollWidth") <= width, (path, width)

@@ -39,12 +39,8 @@ from gebiedsatlas.status import Status
 DEFAULT_Z = 2.0
 # Areas with fewer inhabitants (in either year) are left out of the comparison.
 MIN_INHABITANTS = 200
-# Smallest change worth a signal, in the indicator's unit (others: 0).
-MIN_CHANGE = {
-    "lbm_score": 0.02, "lbm_afwijking": 0.02, "lbm_fysieke_omgeving": 0.02,
-    "lbm_overlast_onveiligheid": 0.02, "lbm_sociale_samenhang": 0.02, "lbm_voorzieningen": 0.02,
-    "lbm_woningvoorraad": 0.02,
-}
+# Smallest change worth a signal, in the indicator's unit: the catalogue's ``min_change`` (others: 0).
+MIN_CHANGE = {i.id: i.min_change for i in load_catalogue().indicators.values() if i.min_change}
 
 
 def rounding_noise(decimals_from, decimals_to):

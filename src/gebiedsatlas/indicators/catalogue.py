@@ -149,6 +149,8 @@ class IndicatorDef:
     # national value under ``reference_label``.
     reference_level: float | None = None
     reference_label: str | None = None
+    # Smallest change between two years worth a signal, beyond rounding noise (analysis/change.py).
+    min_change: float = 0.0
     # Interval scale (a score or a deviation without a true zero): only differences are meaningful,
     # never an index or a relative difference.
     interval: bool = False
@@ -330,6 +332,7 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
             tolerance_value=float(raw["tolerance"]) if raw.get("tolerance") is not None else None,
             reference_level=float(raw["reference_level"]) if raw.get("reference_level") is not None else None,
             reference_label=raw.get("reference_label"),
+            min_change=float(raw.get("min_change", 0.0)),
             interval=raw.get("scale", "interval" if unit in INTERVAL_UNITS else "ratio") == "interval",
         )
     # References between indicators must resolve.
