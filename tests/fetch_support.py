@@ -22,12 +22,15 @@ def fixture_for(request: httpx.Request) -> Path | None:
     """The stored response file for a request to CBS, the police (via CBS), PDOK or the Leefbaarometer."""
     path, params = request.url.path, request.url.params
     host = request.url.host
-    if host == "opendata.cbs.nl" and "/85984NED/" in path:
+    table = re.search(r"/(\d{5}NED)/", path)
+    if host == "opendata.cbs.nl" and table and (FIXTURES / "cbs" / table.group(1)).is_dir():
+        # KWB editions: 85984NED (2024, real), 84799NED (2020) and 86165NED (2025, see build_fixtures.py)
+        folder = FIXTURES / "cbs" / table.group(1)
         name = path.rsplit("/", 1)[1]
         if name == "UntypedDataSet":
             page = int(params.get("$skip", "0")) // 40 + 1
-            return CBS_DIR / f"UntypedDataSet-page-{page}.json"
-        return CBS_DIR / f"{name}.json"
+            return folder / f"UntypedDataSet-page-{page}.json"
+        return folder / f"{name}.json"
     if host == "dataderden.cbs.nl" and "/47018NED/" in path:
         name = path.rsplit("/", 1)[1]
         if name == "UntypedDataSet":

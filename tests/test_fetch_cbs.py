@@ -212,3 +212,64 @@ def test_live_cbs_table_title(tmp_path):
                  "TableInfos.json", params={"$format": "json"}, validate=cbs_odata.ODATA_PAGE)
     assert "2024" in json.loads(path.read_text())["value"][0]["Title"]
     shutil.rmtree(tmp_path, ignore_errors=True)
+
+
+# --- the wider KWB catalogue across editions ---------------------------------------------------------
+
+def test_every_2024_catalogue_column_maps_from_the_real_data_properties():
+    # The real 85984NED DataProperties: each key the catalogue lists for 2024 maps to its indicator.
+    keys = [t["Key"] for t in json.loads((CBS_DIR / "DataProperties.json").read_text(encoding="utf-8"))["value"]
+            if t.get("Type") == "Topic"]
+    catalogue = load_catalogue()
+    mapping = cbs_odata.map_columns(catalogue, 2024, keys)
+    for column, indicator_id in catalogue.columns_of("cbs-kwb-2024").items():
+        if column == "MateVanStedelijkheid_122":
+            continue  # the bundled file's number; the table says _127 (mapped by stable key)
+        assert mapping.columns[column] == indicator_id, column
+    assert mapping.columns["InBezitWoningcorporatie_49"] == "huurwoningen_corporatie"
+    assert mapping.columns["Appartement_54"] == "elektriciteit_appartement"
+    assert mapping.columns["Appartement_62"] == "aardgas_appartement"
+    assert mapping.columns["EigenWoning_68"] == "aardgas_koopwoning"
+    assert mapping.columns["HuishOnderOfRondSociaalMinimum_90"] == "huishoudens_sociaal_minimum"
+    assert mapping.columns["WmoClientenRelatief_101"] == "wmo_clienten_per_1000"
+    assert mapping.columns["ScholenBinnen3Km_121"] == "scholen_binnen_3km"
+
+
+@pytest.mark.parametrize(("year", "table", "koop", "corporatie", "overig", "woz"), [
+    (2020, "84799NED", 64, 27, 9, 251),
+    (2025, "86165NED", 62, 27, 11, 397),
+])
+def test_other_editions_map_by_stable_key_to_real_gemeente_figures(tmp_path, year, table, koop, corporatie,
+                                                                   overig, woz):
+    # Row values are the real gemeente figures of that edition; the codebooks are SYNTHETIC (see
+    # fixtures/fetch/build_fixtures.py), numbered as public code numbers these tables.
+    cache = tmp_path / "cache"
+    scopes = cbs_odata.fetch_kwb(fetcher(tmp_path, FakeNetwork()), year, ["GM0034"])
+    assert scopes[0].parent.parent.name == table
+    batch, mapping = cbs_odata.read_kwb_cache(cache, year, load_catalogue(), {"GM0034": "PV24"})
+    values = {(o.area_code, o.indicator_id): (o.value, o.status) for o in batch.observations}
+    assert values[("GM0034", "koopwoningen")] == (koop, "observed")
+    assert values[("GM0034", "huurwoningen_corporatie")] == (corporatie, "observed")
+    assert values[("GM0034", "huurwoningen_overige_verhuurders")] == (overig, "observed")
+    assert values[("GM0034", "woz_waarde")] == (woz, "observed")
+    assert values[("GM0637", "huurwoningen")][1] == "observed"
+    # A secret cell stays without a number, also for energy, mapped through its stable key.
+    assert values[("WK003401", "aardgas_gemiddeld")] == (None, "suppressed")
+    assert all(o.period == year and o.source_id == f"cbs-kwb-{year}" for o in batch.observations)
+    if year == 2020:
+        # No guessing: a renamed key stays unmapped, a stem shared by two indicators is skipped.
+        assert "PercentageOnbewoond_39" in mapping.unmapped
+        assert {"Appartement_48", "Appartement_56"} <= set(mapping.ambiguous)
+        assert mapping.columns["EigendomOnbekend_44"] == "eigendom_onbekend"  # the catalogue's stable key
+
+
+def test_fetched_edition_is_imported_beside_the_bundled_data(tmp_path, fresh_db_url, data_dir):
+    cache = tmp_path / "cache"
+    cbs_odata.fetch_kwb(fetcher(tmp_path, FakeNetwork()), 2025, ["GM0034"])
+    import_bundled(fresh_db_url, data_dir, extra_sources=cached_sources(cache, CacheReport()))
+    with db.session_scope(fresh_db_url) as session:
+        stored = dict(session.execute(select(Observation.period, Observation.value).where(
+            Observation.area_code == "GM0637", Observation.indicator_id == "huurwoningen_corporatie")).all())
+        source = session.get(Source, "cbs-kwb-2025")
+    assert stored == {2022: 35, 2024: 34, 2025: 34}  # bundled 2022 and 2024, fetched 2025 (all real)
+    assert source is not None and source.table_id == "86165NED"

@@ -28,6 +28,7 @@ PAGES = [
     "/bronnen",
     "/kwaliteit",
     "/aandachtsgebieden",
+    "/opgave?scope=GM0356&level=buurt&max_lbm_voorzieningen=0",
     "/typologie",
     "/signalen",
     "/afwijkingen",

@@ -57,3 +57,22 @@ def test_leefbaarometer_download_links(tmp_path, level):
     fetcher = Fetcher(tmp_path, retries=1)
     path = leefbaarometer.fetch_leefbaarometer(fetcher, [level])[0]
     assert path.stat().st_size > 100_000, url
+
+
+@pytest.mark.parametrize("year", sorted(cbs_odata.kwb_tables()))
+def test_every_kwb_edition_maps_the_tenure_columns_through_its_own_codebook(tmp_path, year):
+    # The catalogue writes out only the 2024 keys; other editions map by stable key against the
+    # DataProperties CBS serves for them (docs/live-data.md). Tenure exists in every edition 2013-2025.
+    from gebiedsatlas.indicators.catalogue import load_catalogue
+
+    table = cbs_odata.kwb_table(year)
+    base = f"https://opendata.cbs.nl/ODataApi/odata/{table.table_id}"
+    _reachable("https://opendata.cbs.nl/ODataApi/odata/")
+    path = Fetcher(tmp_path, retries=1).get("CBS open data", f"{base}/DataProperties", "DataProperties.json",
+                                            params={"$format": "json"}, validate=cbs_odata.ODATA_PAGE)
+    keys = [t["Key"] for t in json.loads(path.read_text(encoding="utf-8"))["value"] if t.get("Type") == "Topic"]
+    catalogue = load_catalogue()
+    mapped = set(cbs_odata.map_columns(catalogue, year, keys).columns.values())
+    assert {"koopwoningen", "huurwoningen_corporatie", "inwoners"} <= mapped, sorted(mapped)
+    if year == 2024:
+        assert set(catalogue.columns_of("cbs-kwb-2024")) - {"MateVanStedelijkheid_122"} <= set(keys)

@@ -82,7 +82,7 @@ document.addEventListener("securitypolicyviolation", (e) => window.__csp.push(
   e.violatedDirective + " " + e.blockedURI + " " + (e.sourceFile || "") + ":" + e.lineNumber));"""
 MAIN_PAGES = ["/", "/kaart", "/gebied/GM0034", "/vergelijken?areas=GM0034,GM0356", "/indicator/inwoners",
               "/kaart?indicator=inwoners&level=buurt&scope=GM0034&renderer=svg", "/aandachtsgebieden",
-              "/gebied/WK003401"]
+              "/gebied/WK003401", "/opgave?scope=nta&level=buurt&max_lbm_fysieke_omgeving=-0%2C05"]
 
 
 def _visit(browser, url: str) -> tuple:

@@ -28,7 +28,9 @@ def test_the_figures_of_a_few_areas_come_through_the_area_index(db_url):
     # key this would visit every area of the country; the import's planner statistics prevent that.
     values, _, _ = value_queries(["WK003401", "GM0034"], ["inwoners", "lbm_score", "aandeel_0_14"])
     with db.session_scope(db_url) as session:
-        assert _plan(session, values) == ["SEARCH observation USING INDEX ix_observation_area (area_code=?)"]
+        plan = _plan(session, values)
+    # With a larger catalogue SQLite may also use the index's indicator column: still the area index.
+    assert len(plan) == 1 and plan[0].startswith("SEARCH observation USING INDEX ix_observation_area (area_code=?")
 
 
 def test_observations_carry_every_stored_method_note(db_url):

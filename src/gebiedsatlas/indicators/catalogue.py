@@ -84,11 +84,25 @@ class AggregationRule:
 
 @dataclass(frozen=True)
 class ComputeRule:
-    """Derive a share from two other indicators of the same area and period."""
+    """Derive a value from other indicators of the same area and period.
 
-    numerator: str
-    denominator: str
+    Either a share (``numerator / denominator × scale``) or, with ``terms``, the sum of several counts
+    (e.g. the inhabitants aged 15 to 65 from three age groups); a sum needs every term.
+    """
+
+    numerator: str | None = None
+    denominator: str | None = None
     scale: float = 1.0
+    terms: tuple[str, ...] = ()
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        return self.terms or (self.numerator, self.denominator)
+
+    def describe(self) -> str:
+        if self.terms:
+            return " + ".join(self.terms)
+        return f"{self.numerator} / {self.denominator} × {self.scale:g}"
 
 
 @dataclass(frozen=True)
@@ -139,6 +153,12 @@ class IndicatorDef:
     aggregation: AggregationRule
     columns: tuple[SourceColumn, ...] = ()
     compute: ComputeRule | None = None
+    # The publisher's own rounding and suppression rules for this figure, in Dutch (with the source
+    # they are quoted from), shown on the indicator page.
+    publication: str = ""
+    # KWB column stems (keys without their edition number) this indicator is read from in editions
+    # fetched from CBS, for columns no edition listed in ``columns`` has (see sources/fetch/cbs_odata.py).
+    stable_keys: tuple[str, ...] = ()
     minimum_base: MinimumBase | None = None
     # Shares that together make 100 % (e.g. the five age groups): checked on import (indicators/quality.py).
     sum_group: str | None = None
@@ -308,11 +328,21 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
                                         decimals=int(c["decimals"]) if "decimals" in c else None))
         compute = None
         if raw.get("compute"):
-            compute = ComputeRule(
-                numerator=raw["compute"]["numerator"],
-                denominator=raw["compute"]["denominator"],
-                scale=float(raw["compute"].get("scale", 1.0)),
-            )
+            rule = raw["compute"]
+            if rule.get("sum"):
+                if not isinstance(rule["sum"], list) or len(rule["sum"]) < 2:
+                    raise InputError(file, "som zonder termen", column=f"{where}.compute.sum",
+                                     expected="een lijst van minstens twee indicator-ids", found=rule["sum"])
+                compute = ComputeRule(terms=tuple(str(t) for t in rule["sum"]))
+            elif rule.get("numerator") and rule.get("denominator"):
+                compute = ComputeRule(
+                    numerator=rule["numerator"],
+                    denominator=rule["denominator"],
+                    scale=float(rule.get("scale", 1.0)),
+                )
+            else:
+                raise InputError(file, "berekening zonder teller en noemer of som", column=f"{where}.compute",
+                                 expected="{numerator, denominator} of {sum: [...]}", found=rule)
         unit = str(raw["unit"])
         aggregation = _parse_aggregation(raw["aggregation"], file, where)
         indicators[ind_id] = IndicatorDef(
@@ -326,6 +356,8 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
             aggregation=aggregation,
             columns=tuple(columns),
             compute=compute,
+            publication=" ".join(str(raw.get("publication", "")).split()),
+            stable_keys=tuple(str(k) for k in raw.get("stable_keys") or ()),
             minimum_base=_parse_minimum_base(raw.get("minimum_base", "default"), unit, aggregation,
                                              compute, file, where),
             sum_group=raw.get("sum_group"),
@@ -339,7 +371,7 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
     for ind in indicators.values():
         refs = list(ind.aggregation.inputs)
         if ind.compute:
-            refs += [ind.compute.numerator, ind.compute.denominator]
+            refs += list(ind.compute.inputs)
         if ind.minimum_base:
             refs.append(ind.minimum_base.base)
         for ref in refs:

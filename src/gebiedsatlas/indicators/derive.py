@@ -104,10 +104,18 @@ def compute_shares(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
     rules = [ind for ind in catalogue.indicators.values() if ind.compute]
     if not rules:
         return obs
-    needed = {r.compute.numerator for r in rules} | {r.compute.denominator for r in rules}
+    needed = {i for r in rules for i in r.compute.inputs}
     valued = obs[obs["indicator_id"].isin(needed) & obs["status"].isin(_VALUED)]
     new = []
     for ind in rules:
+        if ind.compute.terms:
+            rows = _sum_rows(valued, ind)
+            if rows is not None:
+                own = obs[obs["indicator_id"] == ind.id]
+                existing = pd.MultiIndex.from_arrays([own["area_code"].astype(str), own["period"]])
+                keys = pd.MultiIndex.from_arrays([rows["area_code"], rows["period"]])
+                new.append(rows[~keys.isin(existing)])
+            continue
         num = valued[valued["indicator_id"] == ind.compute.numerator]
         den = valued[valued["indicator_id"] == ind.compute.denominator]
         pair = num.merge(den[["area_code", "period", "value"]], on=["area_code", "period"],
@@ -125,11 +133,35 @@ def compute_shares(obs: pd.DataFrame, catalogue: Catalogue) -> pd.DataFrame:
             "status": Status.DERIVED.value,
             "source_id": pair["source_id"].astype(str).to_numpy(),
             "boundary_year": pair["boundary_year"].to_numpy(),
-            "method": f"{ind.compute.numerator} / {ind.compute.denominator} × {ind.compute.scale:g}",
+            "method": ind.compute.describe(),
         })
         keys = pd.MultiIndex.from_arrays([rows["area_code"], rows["period"]])
         new.append(rows[~keys.isin(existing)])
     return concat_observations([obs, *new]) if new else obs
+
+
+def _sum_rows(valued: pd.DataFrame, ind) -> pd.DataFrame | None:
+    """Derived rows for a ``compute: {sum: [...]}`` indicator: only where every term has a value."""
+    terms = ind.compute.terms
+    parts = valued[valued["indicator_id"].isin(terms)]
+    if parts.empty:
+        return None
+    frame = pd.DataFrame({"area_code": parts["area_code"].astype(str).to_numpy(),
+                          "period": parts["period"].to_numpy(), "value": parts["value"].to_numpy(),
+                          "source_id": parts["source_id"].astype(str).to_numpy(),
+                          "boundary_year": parts["boundary_year"].to_numpy()})
+    grouped = frame.groupby(["area_code", "period"], sort=False).agg(
+        value=("value", "sum"), count=("value", "size"), source_id=("source_id", "first"),
+        boundary_year=("boundary_year", "first")).reset_index()
+    grouped = grouped[grouped["count"] == len(terms)]  # a missing or suppressed term: no sum
+    if grouped.empty:
+        return None
+    return pd.DataFrame({
+        "area_code": grouped["area_code"].to_numpy(), "indicator_id": ind.id,
+        "period": grouped["period"].to_numpy(), "value": grouped["value"].to_numpy(dtype=float),
+        "status": Status.DERIVED.value, "source_id": grouped["source_id"].to_numpy(),
+        "boundary_year": grouped["boundary_year"].to_numpy(), "method": ind.compute.describe(),
+    })
 
 
 def derive_parents(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catalogue,

@@ -41,7 +41,7 @@ from gebiedsatlas.indicators.quality import (
     implausible_shares,
 )
 from gebiedsatlas.sources.boundaries import read_boundaries
-from gebiedsatlas.sources.kwb import read_kwb2022, read_kwb2024
+from gebiedsatlas.sources.kwb import read_kwb2022, read_kwb2024, read_kwb_gemeenten
 from gebiedsatlas.sources.leefbaarometer import read_leefbaarometer
 from gebiedsatlas.sources.records import AreaRecord, SourceBatch
 from gebiedsatlas.sources.tables import read_rows, require_code
@@ -78,10 +78,15 @@ def read_bundled(data_dir: Path, catalogue: Catalogue, report: Report) -> list[S
                                          column="provincie", prefix="PV", length=4)
     report("CBS Kerncijfers 2024 lezen")
     kwb2024 = read_kwb2024(data_dir, catalogue, names_2022, province_of)
+    published = {(o[0], o[1], o[2]) for b in (kwb2022, kwb2024) for o in b.observations}
+    # Gemeente figures of the other editions wait for their boundary years: without a crosswalk to them,
+    # a trend on those boundaries would strand every other year (see indicators/harmonise.py).
+    boundary_years = {o[6] for b in (kwb2022, kwb2024) for o in b.observations}
+    gemeenten = read_kwb_gemeenten(data_dir, catalogue, province_of, published, boundary_years)
     report("Leefbaarometer lezen")
     lbm = read_leefbaarometer(data_dir, catalogue)
     report("Grenzen lezen en vereenvoudigen")
-    return [kwb2022, kwb2024, lbm, *read_boundaries(data_dir)]
+    return [kwb2022, kwb2024, gemeenten, lbm, *read_boundaries(data_dir)]
 
 
 def merge_areas(batches: list[SourceBatch]) -> dict[str, AreaRecord | dict]:

@@ -154,3 +154,38 @@ def _header(path: Path) -> list[str]:
         raise InputError(str(path), "bestand ontbreekt")
     with path.open(encoding="utf-8-sig") as fh:
         return fh.readline().strip().split(",")
+
+
+GEMEENTEN_FILE = "kwb2020_2025_gemeenten_woningen.csv"
+
+
+def read_kwb_gemeenten(data_dir: Path, catalogue: Catalogue, province_of: dict[str, str],
+                       published: set[tuple[str, str, int]], years: set[int]) -> SourceBatch:
+    """Gemeenten of the KWB editions 2020-2025 with their housing figures (one row per gemeente and year).
+
+    Only the editions in ``years`` are read: the boundary years the atlas already holds (2022, 2024).
+    The file keeps every edition, checked, for when the boundaries of the other years are loaded.
+
+    ``published`` holds the (area, indicator, period) keys another bundled source already gives (the
+    2022 and 2024 editions): those are skipped, so each value comes from one source (they were checked
+    equal, see data/cbs/PROVENANCE.md). Gemeenten whose provincie is unknown (dissolved before 2022 and
+    not in the supplement) are left out: the atlas cannot place them in the hierarchy.
+    """
+    source_id = "cbs-kwb-gemeenten"
+    batch = SourceBatch(source_id)
+    columns = catalogue.columns_of(source_id)
+    path = data_dir / "cbs" / GEMEENTEN_FILE
+    for line, row in read_rows(path, ["year", "gwb_code", "gm_naam", *columns]):
+        code = require_code(row["gwb_code"], file=path, row=line, column="gwb_code", prefix="GM", length=6)
+        try:
+            year = int(row["year"])
+        except ValueError:
+            raise InputError(str(path), "ongeldig jaar", row=line, column="year",
+                             expected="een jaartal zoals 2024", found=row["year"]) from None
+        if year not in years or code not in province_of:
+            continue
+        batch.areas.append(AreaRecord(code, Level.GEMEENTE, row["gm_naam"].strip(), province_of[code], year))
+        batch.observations += [o for o in _observations(path, line, row, code, columns, source_id, year)
+                               if (o.area_code, o.indicator_id, o.period) not in published]
+    batch.files.append(str(path))
+    return batch

@@ -171,8 +171,10 @@ def _indicator_dict(ind) -> dict:
         "unit": ind.unit, "direction": ind.direction.value, "decimals": ind.decimals,
         "aggregation": ind.aggregation.as_dict(),
         "sources": [{"source": c.source, "column": c.column} for c in ind.columns],
-        "compute": ({"numerator": ind.compute.numerator, "denominator": ind.compute.denominator,
-                     "scale": ind.compute.scale} if ind.compute else None),
+        "compute": (({"sum": list(ind.compute.terms)} if ind.compute.terms else
+                     {"numerator": ind.compute.numerator, "denominator": ind.compute.denominator,
+                      "scale": ind.compute.scale}) if ind.compute else None),
+        "publication": ind.publication or None,
     }
 
 

@@ -22,6 +22,7 @@ from gebiedsatlas.web import (
     errors,
     login_pages,
     map_api,
+    opgave_pages,
     pages,
 )
 from gebiedsatlas.web.access_log import AccessLogMiddleware
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(analysis_api_router)
     app.include_router(analysis_pages_router)
     app.include_router(atlas_pages.router)
+    app.include_router(opgave_pages.router)
     app.include_router(agreements_api.router)
     app.include_router(agreements_pages.router)
     app.include_router(login_pages.router)

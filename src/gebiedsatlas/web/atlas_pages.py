@@ -24,6 +24,7 @@ from gebiedsatlas.analysis.compare import (
     compare_areas,
 )
 from gebiedsatlas.analysis.distribution import DistributionError, indicator_distribution, periods_by_indicator
+from gebiedsatlas.analysis.opgave import OPGAVE_LEVELS, area_opgave
 from gebiedsatlas.analysis.profile import PROFILE_COLUMNS, AreaProfile, build_profile, profile_references, siblings_of
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.geometry import geometry_years
@@ -122,8 +123,13 @@ def profile_page(request: Request, session: SessionDep, code: str, vergelijk: st
         map_params = {"level": "wijk" if area.level is Level.GEMEENTE else area.level.value, "scope": gemeente.code}
     else:
         map_params = {"level": "gemeente", "scope": NETHERLANDS_CODE}
+    # The layers of the opgavekaart for this area (gemeente, wijk, buurt); the page shows each with year and source.
+    opgave_layers, opgave_values = (area_opgave(session, area.code)
+                                    if area.level in (Level.GEMEENTE, *OPGAVE_LEVELS) else ([], {}))
     return templates.TemplateResponse(request, "profile.html", {
         "profile": profile,
+        "opgave_layers": opgave_layers,
+        "opgave_values": opgave_values,
         "area": area,
         "inw": next((f for f in profile.figures if f.indicator.id == "inwoners"), None),
         "siblings": siblings,

@@ -22,6 +22,7 @@ register_filters(templates.env)
 NAVIGATION = [
     ("/", "Home"),
     ("/kaart", "Kaart"),
+    ("/opgave", "Opgavekaart"),
     ("/vergelijken", "Vergelijken"),
     ("/indicatoren", "Indicatoren"),
     ("/bronnen", "Bronnen en methode"),

@@ -135,6 +135,8 @@ def map_columns(catalogue: Catalogue, year: int, keys: list[str]) -> ColumnMappi
         for col in ind.columns:
             if col.source.startswith("cbs-kwb-") and KEY_SUFFIX.search(col.column):
                 by_stable[stable_key(col.column)].add(ind.id)
+        for stem in ind.stable_keys:
+            by_stable[stem].add(ind.id)
     edition_counts = Counter(stable_key(k) for k in keys)
     columns, unmapped, ambiguous = {}, [], []
     for key in keys:
@@ -153,9 +155,9 @@ def map_columns(catalogue: Catalogue, year: int, keys: list[str]) -> ColumnMappi
 
 
 _UNITS = {"aantal": "aantal", "%": "%", "x 1 000 euro": "× € 1.000", "km": "km", "ha": "ha"}
-_THEMES = {"Bevolking": "bevolking", "Wonen en vastgoed": "wonen", "Energie": "duurzaamheid",
+_THEMES = {"Bevolking": "bevolking", "Wonen en vastgoed": "wonen", "Energie": "energie_klimaat",
            "Onderwijs": "onderwijs", "Arbeid": "onderwijs", "Inkomen": "bestaanszekerheid",
-           "Sociale zekerheid": "bestaanszekerheid", "Zorg": "voorzieningen",
+           "Sociale zekerheid": "bestaanszekerheid", "Zorg": "zorg",
            "Bedrijfsvestigingen": "voorzieningen", "Motorvoertuigen": "gebied",
            "Nabijheid voorzieningen": "voorzieningen", "Oppervlakte": "gebied",
            "Stedelijkheid": "gebied", "Criminaliteit": "veiligheid"}

@@ -46,6 +46,8 @@
       if (bounds.isValid()) map.fitBounds(bounds, {padding: [8, 8]}); else map.setView([52.2, 5.3], 7);
       layer.addTo(map);
       state.featureCount = layer.getLayers().length;
+      // The colour each area got (tests compare it with the colours the page embedded).
+      state.fills = () => layer.getLayers().map((l) => [l.feature.id, l.options.fillColor]);
       if (window.AtlasMapKeyboard) {
         // Same text as the tooltip: "name (gemeente), label"; Home/End and type-ahead by name.
         const keys = AtlasMapKeyboard.attach(map, layer, {
