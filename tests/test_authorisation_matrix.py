@@ -31,9 +31,19 @@ from gebiedsatlas.accounts import services as accounts
 from gebiedsatlas.agreements import excel, services
 from gebiedsatlas.agreements.parties import seed_signatories
 from gebiedsatlas.config import REPO_DIR
+from gebiedsatlas.housing import projects as housing_projects
+from gebiedsatlas.housing import services as housing
 from gebiedsatlas.store import db
 from gebiedsatlas.store.accounts import AgreementApproval, ApiToken, Membership, Organisation, UserAccount
 from gebiedsatlas.store.agreements import Agreement, Commitment, Party, Realisation, YearTarget
+from gebiedsatlas.store.housing import (
+    CommitmentProject,
+    HousingTarget,
+    PartyStockUpload,
+    Project,
+    Scenario,
+    Snapshot,
+)
 from gebiedsatlas.web.auth import Permit
 
 ROLES = ["anoniem", "lezer", "redacteur", "ondertekenaar", "beheerder", "alliantie", "systeembeheerder"]
@@ -89,6 +99,11 @@ class World:
     organisation_id: int
     membership_id: int
     user_id: int
+    project_id: int = 0  # a woonprogramma project of Helmond in a Helmond wijk
+    scenario_id: int = 0  # a scenario of Helmond
+
+
+HELMOND_WIJK, HELMOND_BUURT = "WK079410", "BU07941000"
 
 
 def _world(url: str, state: str, n: int) -> World:
@@ -108,8 +123,12 @@ def _world(url: str, state: str, n: int) -> World:
         organisation = accounts.organisation_by_name(session, OWN)
         spare = accounts.create_user(session, f"spare{n}@test.invalid", f"Spare {n}", SETUP)
         membership = accounts.set_membership(session, spare, organisation, "lezer", SETUP)
+        project = housing_projects.create(session, housing_projects.ProjectData(
+            name=f"Matrixproject {n}", gemeente_code="GM0794", area_code=HELMOND_WIJK, party_id=helmond.id,
+            kind="nieuwbouw", phase="vergund", planned_year=2028, lines={"sociale_huur": 10}), SETUP)
+        scenario = housing.create_scenario(session, "GM0794", housing.parse_scenario({"name": f"Matrix {n}"}), SETUP)
         return World(agreement.id, commitment.id, helmond.id, corporation.id, organisation.id, membership.id,
-                     spare.id)
+                     spare.id, project.id, scenario.id)
 
 
 def _fingerprint(url: str, world: World) -> tuple:
@@ -117,7 +136,8 @@ def _fingerprint(url: str, world: World) -> tuple:
     with db.session_scope(url) as session:
         counts = tuple(session.scalar(select(func.count()).select_from(model)) for model in (
             Agreement, Commitment, Realisation, YearTarget, Party, Organisation, Membership, UserAccount, ApiToken,
-            AgreementApproval))
+            AgreementApproval, Project, Scenario, Snapshot, PartyStockUpload, HousingTarget, CommitmentProject))
+        project = session.get(Project, world.project_id)
         agreement = session.get(Agreement, world.agreement_id)
         commitment = session.get(Commitment, world.commitment_id)
         membership = session.get(Membership, world.membership_id)
@@ -126,7 +146,8 @@ def _fingerprint(url: str, world: World) -> tuple:
         return counts + (agreement.status, agreement.title, agreement.published_at, commitment.text,
                          tuple((t.year, t.planned) for t in commitment.year_targets),
                          membership.role if membership else None, spare.is_active, spare.reset_token_hash,
-                         organisation.oidc_key)
+                         organisation.oidc_key, project.name if project else None,
+                         project.planned_year if project else None)
 
 
 # ---------------------------------------------------------------- requests and expectations
@@ -148,6 +169,8 @@ def _requests(world: World, token_id: int | None) -> dict[str, tuple[str, dict]]
     form_agreement = {**agreement, "party_ids": [str(p) for p in agreement["party_ids"]]}
     form_commitment = {**commitment, "party_ids": [str(world.helmond_party)]}
     m, o, u = world.membership_id, world.organisation_id, world.user_id
+    housing_project = {"gebied": HELMOND_WIJK, "partij": str(world.helmond_party), "soort": "nieuwbouw",
+                       "fase": "planvorming", "opleverjaar": "2029", "sociale_huur": "12"}
     return {
         "/api/parties": ("json", {"name": f"Huurders matrix {a}", "kind": "huurdersorganisatie"}),
         "/api/agreements": ("json", agreement),
@@ -183,8 +206,28 @@ def _requests(world: World, token_id: int | None) -> dict[str, tuple[str, dict]]
         "/beheer/gebruikers/{user_id}/wachtwoord-reset": ("form", {}),
         "/beheer/gebruikers/{user_id}/blokkeren": ("form", {}),
         "/beheer/gebruikers/{user_id}/activeren": ("form", {}),
+        # woonprogramma
+        "/api/woonprogramma/{gemeente_code}/projecten": ("json", {**housing_project, "naam": f"API {a}",
+                                                                  "partij": world.helmond_party}),
+        "/woonprogramma/{gemeente_code}/projecten/nieuw": ("form", {**housing_project, "naam": f"Nieuw {a}"}),
+        "/woonprogramma/project/{project_id}/bewerken": ("form", {**housing_project, "naam": f"Gewijzigd {a}",
+                                                                  "opleverjaar": "2030"}),
+        "/woonprogramma/{gemeente_code}/projecten/import": ("upload-projects", {}),
+        "/woonprogramma/voorraad/{party_id}/upload": ("upload-stock", {"peiljaar": "2025"}),
+        "/woonprogramma/{gemeente_code}/doelen": ("form", {
+            "key": f"helmond-sociaal-{a}", "label": "Sociale huur per wijk", "kind": "aandeel_voorraad",
+            "segment": "sociale_huur", "scope_kind": "gemeente", "per_wijk": "ja", "min_share": "25",
+            "max_share": "45", "source_kind": "woonvisie"}),
+        "/woonprogramma/{gemeente_code}/scenarios": ("form", {"name": f"Zonder verkoop {a}", "mode": "gepland",
+                                                            "excluded_kinds": "verkoop"}),
+        "/woonprogramma/scenario/{scenario_id}/project": ("form", {**housing_project, "naam": f"Extra sloop {a}",
+                                                                   "soort": "sloop"}),
+        "/woonprogramma/{gemeente_code}/peilmoment": ("form", {}),
+        "/woonprogramma/afspraak/{commitment_id}/projecten": ("form", {"project_ids": str(world.project_id)}),
+        "/woonprogramma/doel/{key}/overnemen": ("form", {"agreement_id": str(a)}),
     }, {"agreement_id": a, "commitment_id": c, "organisation_id": o, "membership_id": m, "user_id": u,
-        "token_id": token_id or 0}
+        "token_id": token_id or 0, "gemeente_code": "GM0794", "project_id": world.project_id,
+        "party_id": world.helmond_party, "scenario_id": world.scenario_id, "key": "npa-sociale-huur-30"}
 
 
 @dataclass
@@ -217,6 +260,12 @@ def expected(path: str, role: str, relation: str, state: str) -> bool:
     own = relation == "eigen" and role not in ("anoniem", "alliantie", "systeembeheerder")
     editor, signer = role in EDITORS, role in SIGNERS
     unlocked = state == "concept"
+    if path == "/woonprogramma/doel/{key}/overnemen":
+        return editor and own and unlocked  # a new commitment in the agreement: as adding one
+    if path.startswith(("/woonprogramma/", "/api/woonprogramma/")):
+        # projects, stock, targets, scenarios and snapshots of one's own organisation (Helmond) only;
+        # linking projects: the commitment's responsible parties, in any state
+        return editor and own
     if path in ("/api/parties", "/afspraken/partijen/nieuw"):
         return editor or role == "systeembeheerder"
     if path in ("/api/agreements", "/afspraken/nieuw"):
@@ -329,6 +378,12 @@ def test_matrix(matrix_store, people, path, role, relation, state):
     client = person.client
     if kind == "json":
         response = client.post(url, json=body, headers=person.headers)
+    elif kind in ("upload-projects", "upload-stock"):
+        content = (f"naam,gebied,partij,soort,fase,opleverjaar,sociale_huur\nGeïmporteerd {world.project_id},"
+                   f"{HELMOND_WIJK},{OWN},nieuwbouw,vergund,2029,8\n" if kind == "upload-projects"
+                   else f"buurtcode,sociale_huur,middenhuur,vrije_huur\n{HELMOND_BUURT},100,5,0\n")
+        response = client.post(url, data={"csrf_token": person.csrf, **body},
+                               files={"bestand": ("matrix.csv", content.encode(), "text/csv")}, follow_redirects=False)
     elif kind == "upload":
         response = _finished_upload(client, client.post(
             url, data={"csrf_token": person.csrf},
@@ -346,7 +401,8 @@ def test_matrix(matrix_store, people, path, role, relation, state):
             person.csrf = csrf_of(client.get("/inloggen").text)
     else:
         # 422 only for the upload: it may be sent, but its rows are refused one by one.
-        refusals = (401, 403, 404, 422) if path == "/afspraken/excel" else (401, 403, 404)
+        uploads = ("/afspraken/excel", "/woonprogramma/{gemeente_code}/projecten/import")
+        refusals = (401, 403, 404, 422) if path in uploads else (401, 403, 404)
         assert response.status_code in refusals, f"{role}/{relation}/{state} {url}: {response.status_code}"
         assert _fingerprint(matrix_store, world) == before, f"{role}/{relation}/{state} {url} changed data"
 

@@ -177,7 +177,8 @@ def test_aggregation_rules_combine_counts_not_shares():
     for ind in catalogue.indicators.values():
         rule = ind.aggregation
         if rule.weight:
-            assert catalogue[rule.weight].unit == "aantal", (ind.id, rule.weight)
+            # Weights are extensive: counts, or land area for raster means such as heat stress.
+            assert catalogue[rule.weight].unit in ("aantal", "ha"), (ind.id, rule.weight)
         if rule.numerator:
             assert catalogue[rule.denominator].unit in ("aantal", "ha"), (ind.id, rule.denominator)
             assert catalogue[rule.numerator].aggregation.method.value == "sum", (ind.id, rule.numerator)

@@ -1,6 +1,7 @@
 """The live sources, where a network is available: every documented endpoint answers in the format the
 connectors expect. Run `pytest -m online -v` on a machine with internet access to verify the table ids
-of every KWB year, the PDOK collections and the Leefbaarometer download links; without a network these
+of every KWB year, the PDOK collections, the Leefbaarometer download links, the BAG WFS, EP-online (with a key
+in GEBIEDSATLAS_EP_ONLINE_API_KEY) and the RIVM WCS coverages of the climate layers; without a network these
 tests are skipped (the offline fixtures in tests/fixtures/ cover the connectors' logic)."""
 
 from __future__ import annotations
@@ -76,3 +77,48 @@ def test_every_kwb_edition_maps_the_tenure_columns_through_its_own_codebook(tmp_
     assert {"koopwoningen", "huurwoningen_corporatie", "inwoners"} <= mapped, sorted(mapped)
     if year == 2024:
         assert set(catalogue.columns_of("cbs-kwb-2024")) - {"MateVanStedelijkheid_122"} <= set(keys)
+
+
+# --- BAG, EP-online and the climate rasters (gebiedsatlas fetch bag|energielabels|klimaat) --------------
+
+def test_bag_wfs_gives_woningen_with_bouwjaar_in_rd_new(tmp_path):
+    from gebiedsatlas.sources.fetch import bag
+
+    _reachable(bag.WFS)
+    box = (143300.0, 483000.0, 143800.0, 483400.0)  # Almere Haven, around BU00340101
+    path = Fetcher(tmp_path, retries=1).get("PDOK BAG", bag.page_url(box, 0), "bag.json",
+                                            validate=bag.GEOJSON_PAGE)
+    page = json.loads(path.read_text(encoding="utf-8"))
+    assert page["features"], "no verblijfsobjecten in a built-up box"
+    props = page["features"][0]["properties"]
+    assert {"identificatie", "gebruiksdoel", "status", "bouwjaar", "pandidentificatie"} <= set(props), props
+    x, y = page["features"][0]["geometry"]["coordinates"][:2]
+    assert 100_000 < x < 200_000 and 450_000 < y < 550_000
+    assert any(bag.is_dwelling(f["properties"]) for f in page["features"])
+
+
+def test_ep_online_download_info_names_the_monthly_csv(tmp_path):
+    from gebiedsatlas.sources.fetch import energielabels
+
+    _reachable(energielabels.API)
+    if not energielabels.api_key():
+        pytest.skip(f"geen API-sleutel in {energielabels.KEY_ENV}")
+    path = Fetcher(tmp_path, retries=1).get("EP-online", energielabels.DOWNLOAD_INFO, "info.json",
+                                            params={"fileType": "csv"},
+                                            headers={"Authorization": energielabels.api_key()})
+    info = json.loads(path.read_text(encoding="utf-8"))
+    assert info["bestandsnaam"].endswith(".zip") and info["downloadUrl"].startswith("https://")
+
+
+@pytest.mark.parametrize("layer", sorted(["gevoelstemperatuur", "inundatie"]))
+def test_rivm_wcs_offers_a_coverage_for_each_climate_layer(tmp_path, layer):
+    from gebiedsatlas.sources.fetch import klimaat
+
+    chosen = klimaat.LAYERS[layer]
+    _reachable(chosen.service)
+    caps = Fetcher(tmp_path, retries=1).get("RIVM WCS", chosen.service, "caps.xml", params={
+        "service": "WCS", "version": "2.0.1", "request": "GetCapabilities"})
+    coverage = klimaat.choose_coverage(chosen, klimaat.coverage_ids(caps))  # CoverageNotFound names the fix
+    fetcher = Fetcher(tmp_path, retries=1)
+    tif = klimaat.fetch_layer(fetcher, chosen, {"GM0034": (143300.0, 483000.0, 144300.0, 484000.0)}, coverage)[0]
+    assert tif.read_bytes()[:2] in (b"II", b"MM")

@@ -20,14 +20,16 @@ EXCLUDED_PREFIXES = ()
 # only drafts this anonymous client may not see): swept for server errors like every route, but their
 # valid request is a redirect, 401 or 404 here (tests/test_accounts.py and the agreements tests log in).
 NOT_PUBLIC_PREFIXES = ("/beheer", "/account", "/inloggen", "/wachtwoord-instellen", "/afspraken",
-                       "/api/agreements", "/api/commitments")
+                       "/api/agreements", "/api/commitments",
+                       # a woonprogramma project and a commitment's project page need objects this store lacks
+                       "/woonprogramma/project/", "/woonprogramma/afspraak/")
 HOSTILE = [2**64, 2**63, 99999999999, -1, 0, 10**20, "abc", "", "x" * 5000, "../..", "\x00", "%00", "nan", "inf"]
 # Values for required parameters (and a few optional ones that take a route past its first check),
 # so that each hostile value is tried on a request that is otherwise valid.
 GOOD = {"code": "GM0034", "set_id": "nta", "indicator_id": "inwoners", "indicators": "inwoners",
         "indicator": "inwoners", "area": "WK003401", "areas": "GM0034,GM0356", "boundary_year": "2024",
         "layer": "vulnerability", "level": "gemeente", "agreement_id": 1, "commitment_id": 1, "party_id": 1,
-        "organisation_id": 1}
+        "organisation_id": 1, "project_id": 1}
 CONTEXT = {  # route -> optional parameters for the valid base request
     "/api/values": {"areas": "GM0034"},
     "/api/harmonised": {"areas": "GM0034"},

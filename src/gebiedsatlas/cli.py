@@ -18,6 +18,7 @@ from gebiedsatlas.analysis.cli import app as analysis_app
 from gebiedsatlas.areas.crosswalk_cli import crosswalk
 from gebiedsatlas.config import Settings
 from gebiedsatlas.errors import InputError
+from gebiedsatlas.housing.cli import app as housing_app
 from gebiedsatlas.sources.fetch.cli import fetch_app
 
 DEBUG_ENV = "GEBIEDSATLAS_DEBUG"
@@ -57,6 +58,7 @@ console = Console()
 app.add_typer(fetch_app, name="fetch")
 app.command("crosswalk")(crosswalk)
 app.add_typer(agreements_app, name="afspraken")
+app.add_typer(housing_app, name="woonprogramma")
 app.add_typer(analysis_app, name="analyse")
 app.add_typer(accounts_app, name="gebruikers")
 
@@ -97,6 +99,11 @@ def import_data(
             progress.stop()
             console.print(f"[red]Import afgebroken, er is niets gewijzigd.[/red]\n{exc}")
             raise typer.Exit(1) from None
+    if cache:  # the fetched years of 81955NED (woonprogramma) sit beside the KWB, in their own table
+        from gebiedsatlas.sources.stock_changes import import_cached
+
+        if changes := import_cached(settings.database_url, default_cache_dir()):
+            cache_report.read.append(f"CBS 81955NED: {len(changes)} gemeente-jaren woningvoorraad en mutaties")
     for line in cache_report.read + cache_report.notes:
         console.print(line)
     _print_summary(summary)

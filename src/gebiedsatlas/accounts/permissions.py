@@ -50,6 +50,14 @@ class Action(StrEnum):
     READ_ACCESS_REVIEW = "rechten.lezen"
     MANAGE_OWN_ACCOUNT = "eigen-account.beheren"
     LOG_IN = "inloggen"
+    # woonprogramma (docs/housing.md)
+    EDIT_PROJECT = "woonprogramma.project-bewerken"
+    IMPORT_PROJECTS = "woonprogramma.projecten-importeren"
+    UPLOAD_PARTY_STOCK = "woonprogramma.voorraad-uploaden"
+    EDIT_HOUSING_TARGET = "woonprogramma.doel-bewerken"
+    EDIT_SCENARIO = "woonprogramma.scenario-bewerken"
+    TAKE_SNAPSHOT = "woonprogramma.peilmoment-vastleggen"
+    LINK_PROJECTS = "woonprogramma.afspraak-koppelen"
 
 
 class Relation(StrEnum):
@@ -119,6 +127,18 @@ MATRIX: tuple[Grant, ...] = (
     Grant(Action.READ_ACCESS_REVIEW, frozenset({SYSTEM_ADMIN})),
     Grant(Action.MANAGE_OWN_ACCOUNT, frozenset({LOGGED_IN}), Relation.OWN_ACCOUNT),
     Grant(Action.LOG_IN, frozenset({ANYONE})),
+    # woonprogramma: the party is the project's party, the party whose stock is uploaded, or the
+    # gemeente (party) whose targets, scenarios and snapshots they are.
+    Grant(Action.EDIT_PROJECT, EDITORS, Relation.PARTY, note="alleen projecten van de eigen organisatie"),
+    Grant(Action.IMPORT_PROJECTS, EDITORS, Relation.NONE, note="daarna per regel de rechten op dat project"),
+    Grant(Action.UPLOAD_PARTY_STOCK, EDITORS, Relation.PARTY, note="alleen de eigen voorraad (corporatie)"),
+    Grant(Action.EDIT_HOUSING_TARGET, EDITORS, Relation.PARTY, frozenset({"gemeente"}),
+          note="doelen van de eigen gemeente en haar wijken"),
+    Grant(Action.EDIT_HOUSING_TARGET, frozenset({SYSTEM_ADMIN}), states=frozenset({"landelijk"}),
+          note="de landelijke standaarddoelen"),
+    Grant(Action.EDIT_SCENARIO, EDITORS, Relation.PARTY, note="scenario's van de eigen gemeente"),
+    Grant(Action.TAKE_SNAPSHOT, EDITORS, Relation.PARTY, note="peilmoment van de eigen gemeente"),
+    Grant(Action.LINK_PROJECTS, EDITORS, Relation.RESPONSIBLE, note="de verantwoordelijke partijen van de afspraak"),
 )
 
 # The action of each requested status (whether one party or every party must agree is the domain's

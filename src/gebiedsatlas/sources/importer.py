@@ -40,6 +40,7 @@ from gebiedsatlas.indicators.quality import (
     check_range,
     implausible_shares,
 )
+from gebiedsatlas.sources import stock_changes
 from gebiedsatlas.sources.boundaries import read_boundaries
 from gebiedsatlas.sources.kwb import read_kwb2022, read_kwb2024, read_kwb_gemeenten
 from gebiedsatlas.sources.leefbaarometer import read_leefbaarometer
@@ -495,6 +496,7 @@ def _import_locked(database_url: str, data_dir: Path, report: Report | None,
             sqlite_connection = _without_foreign_key_checks(session)
             _write(session, catalogue, areas, batches, obs, sets)
             summary = _summary(batches, areas, obs, catalogue)
+            summary["woningvoorraad_mutaties"] = stock_changes.import_bundled(session, data_dir)
             summary["crosswalks"] = build_import_crosswalks(session)
             summary["seconds"] = round(time.perf_counter() - started, 2)
             session.add(ImportRun(started_at=started_at,

@@ -162,3 +162,22 @@ class ImportRun(Base):
     finished_at: Mapped[datetime | None] = mapped_column(DateTime)
     status: Mapped[str] = mapped_column(String(16))
     summary: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class FetchRun(Base):
+    """A record of every ``gebiedsatlas fetch``: which connector, when, how it ended (migration 0008).
+
+    ``outcome``: ok, offline (the source could not be reached) or mislukt (another error). Fetching
+    changes no data in the store; it only leaves this record, so the atlas can say what was fetched when.
+    """
+
+    __tablename__ = "fetch_run"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    connector: Mapped[str] = mapped_column(String(32), index=True)
+    started_at: Mapped[datetime] = mapped_column(DateTime)
+    finished_at: Mapped[datetime] = mapped_column(DateTime)
+    outcome: Mapped[str] = mapped_column(String(16))
+    downloaded: Mapped[int] = mapped_column(Integer, default=0)
+    reused: Mapped[int] = mapped_column(Integer, default=0)
+    message: Mapped[str | None] = mapped_column(Text)

@@ -20,6 +20,7 @@ from gebiedsatlas.web import (
     api,
     atlas_pages,
     errors,
+    housing_pages,
     login_pages,
     map_api,
     opgave_pages,
@@ -79,6 +80,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.include_router(opgave_pages.router)
     app.include_router(agreements_api.router)
     app.include_router(agreements_pages.router)
+    app.include_router(housing_pages.router)
     app.include_router(login_pages.router)
     app.include_router(account_pages.router)
     app.include_router(admin_pages.router)

@@ -30,6 +30,7 @@ from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.geometry import geometry_years
 from gebiedsatlas.areas.index import AreaIndex, area_index
 from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
+from gebiedsatlas.housing.summary import area_section as housing_section
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.web import atlas_charts
 from gebiedsatlas.web.agreements_access import area_section_context as agreed_section_context
@@ -142,6 +143,8 @@ def profile_page(request: Request, session: SessionDep, code: str, vergelijk: st
         "latest_year": max((a.last_year for a in siblings), default=area.last_year),
         # "wat is hier afgesproken": only the agreements this person may see
         **agreed_section_context(session, area.code, current_principal(request)),
+        # the woonprogramma of the area (projects, CBS new construction): housing/summary.py
+        **housing_section(session, area.code),
         # Type and kwetsbaarheid: the section loads its content from /gebied/{code}/kwetsbaarheid after the
         # page has rendered (the typology and the scores take seconds the first time after an import).
         "analysis_code": area.code, "analysis_level": area.level.value,

@@ -79,10 +79,19 @@ def home_figures(session: Session) -> dict:
     return result
 
 
+def data_status(session: Session) -> dict:
+    """Which data the atlas serves: the bundled snapshot, what was fetched (and imported) when, how to update."""
+    from gebiedsatlas.store import fetch_runs
+
+    return {"bundled": fetch_runs.BUNDLED, "update_all": fetch_runs.UPDATE_ALL,
+            "last_import": fetch_runs.last_import(session), "connectors": fetch_runs.connector_states(session)}
+
+
 @router.get("/", response_class=HTMLResponse)
 def home(request: Request, session: SessionDep):
     """The seven New Towns at a glance, and a search box."""
-    return templates.TemplateResponse(request, "home.html", {"figures": home_figures(session)})
+    return templates.TemplateResponse(request, "home.html", {"figures": home_figures(session),
+                                                             "data_status": data_status(session)})
 
 
 @router.get("/zoeken", response_class=HTMLResponse)
@@ -229,7 +238,7 @@ def sources_page(request: Request, session: SessionDep):
     catalogue = load_catalogue()
     sources = list(session.scalars(select(Source).order_by(Source.publisher, Source.year)))
     return templates.TemplateResponse(request, "sources.html", {
-        "sources": sources, "statuses": list(Status), "catalogue": catalogue,
+        "sources": sources, "statuses": list(Status), "catalogue": catalogue, "data_status": data_status(session),
     })
 
 

@@ -115,15 +115,20 @@ class Fetcher:
         return path.exists() and self.meta_path(path).exists()
 
     def get(self, source: str, url: str, relative: str, *, params: dict | None = None,
-            validate: Validator | None = None, label: str | None = None) -> Path:
-        """The cached file for ``url`` (downloaded first when it is not in the cache yet)."""
+            validate: Validator | None = None, label: str | None = None, headers: dict | None = None,
+            record_url: str | None = None) -> Path:
+        """The cached file for ``url`` (downloaded first when it is not in the cache yet).
+
+        ``headers`` (e.g. an API key) are sent but never stored; ``record_url`` is written to the
+        sidecar instead of the URL when that URL is temporary or signed.
+        """
         path = self.path(relative)
         if self.cached(relative):
             self.reused.append(url)
             return path
         path.parent.mkdir(parents=True, exist_ok=True)
         part = path.with_name(path.name + ".part")
-        response = self._download(source, url, params, part, label or relative)
+        response = self._download(source, url, params, part, label or relative, headers)
         if validate is not None:
             try:
                 validate(part.read_bytes())
@@ -132,7 +137,7 @@ class Fetcher:
                 raise SourceFormatChanged(source, str(response.url), str(exc)) from None
         meta = {
             "source": source,
-            "url": str(response.url),
+            "url": record_url or str(response.url),
             "retrieved_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "status": response.status_code,
             "bytes": part.stat().st_size,
@@ -143,22 +148,23 @@ class Fetcher:
         meta_part.write_text(json.dumps(meta, indent=1), encoding="utf-8")
         os.replace(part, path)
         os.replace(meta_part, self.meta_path(path))
-        self.downloaded.append(str(response.url))
+        self.downloaded.append(record_url or str(response.url))
         return path
 
     def _download(self, source: str, url: str, params: dict | None, part: Path,
-                  label: str) -> httpx.Response:
+                  label: str, headers: dict | None = None) -> httpx.Response:
         reason = "onbekende fout"
         for attempt in range(self.retries + 1):
             if attempt:
                 self.sleep(self.backoff * 2 ** (attempt - 1))
             try:
-                with self.client.stream("GET", url, params=params) as response:
+                with self.client.stream("GET", url, params=params, headers=headers) as response:
                     if response.status_code >= 500 or response.status_code == 429:
                         reason = f"HTTP {response.status_code}"
                         continue
                     if response.status_code >= 400:
-                        raise SourceUnavailable(source, str(response.url), f"HTTP {response.status_code}")
+                        shown = str(response.url) if headers is None else str(response.url.copy_with(query=None))
+                        raise SourceUnavailable(source, shown, f"HTTP {response.status_code}")
                     total = int(response.headers.get("content-length") or 0) or None
                     task = self._task(label, total)
                     with part.open("wb") as fh:

@@ -2,7 +2,8 @@
 
 ``cached_sources(cache_dir)`` returns the hook for ``import_bundled(..., extra_sources=...)``: it reads
 the complete parts of the cache (CBS editions, police crime figures, PDOK boundaries, Leefbaarometer) into
-SourceBatches.
+SourceBatches, and the BAG, EP-online and climate caches counted per buurt of the bundled (or fetched)
+buurt boundaries in RD New.
 A broken or unexpected file raises InputError naming the file, so the import stops before anything
 is written and the store keeps its previous data.
 """
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.indicators.catalogue import load_catalogue
-from gebiedsatlas.sources.fetch import cbs_odata, leefbaarometer, pdok, politie
+from gebiedsatlas.sources.fetch import bag, cbs_odata, energielabels, klimaat, leefbaarometer, pdok, politie
 from gebiedsatlas.sources.records import SourceBatch
 
 
@@ -64,6 +65,45 @@ def cached_sources(cache_dir: Path, report: CacheReport | None = None):
             batch = leefbaarometer.read_leefbaarometer_cache(cache_dir, catalogue)
             batches.append(batch)
             report.read.append(f"Leefbaarometer: {len(batch.observations)} waarden")
+        batches += _per_buurt(cache_dir, [*bundled, *batches], report)
         return batches
 
     return read
+
+
+def _per_buurt(cache_dir: Path, known: list[SourceBatch], report: CacheReport) -> list[SourceBatch]:
+    """BAG building periods, energy labels and climate rasters, per buurt of the RD New boundaries."""
+    if not (bag.cached_gemeenten(cache_dir) or energielabels.cached_files(cache_dir)
+            or klimaat.cached_layers(cache_dir)):
+        return []
+    buurten, boundary_year = bag.rd_buurten_of([g for b in known for g in b.geometries])
+    if not buurten:
+        report.notes.append("BAG, energielabels en klimaat: geen buurtgrenzen in RD New; niets geteld")
+        return []
+    out = []
+    if bag.cached_gemeenten(cache_dir):
+        batch, counts = bag.read_bag_cache(cache_dir, buurten, boundary_year)
+        out.append(batch)
+        report.read.append(f"BAG ({', '.join(bag.cached_gemeenten(cache_dir))}): {counts.dwellings:,} woningen, "
+                           f"{len(batch.observations)} waarden".replace(",", "."))
+        if counts.unassigned:
+            report.notes.append(f"BAG: {counts.unassigned:,} woningen in de zoekgebieden liggen buiten de buurten van "
+                                f"de gekozen gemeenten en zijn niet meegeteld".replace(",", "."))
+    labels = energielabels.read_energielabels_cache(cache_dir, buurten, boundary_year)
+    if labels is not None:
+        batch, result = labels
+        out.append(batch)
+        report.read.append(f"EP-online: {result.matched:,} woningen met een label gekoppeld, "
+                           f"{len(batch.observations)} waarden".replace(",", "."))
+        if result.expired:
+            report.notes.append(f"EP-online: {result.expired:,} labels waren verlopen en tellen niet mee"
+                                .replace(",", "."))
+    elif energielabels.cached_files(cache_dir):
+        report.notes.append("EP-online: er is nog geen BAG in de cache om labels aan buurten te koppelen "
+                            "(`gebiedsatlas fetch bag`)")
+    if klimaat.cached_layers(cache_dir):
+        batch = klimaat.read_klimaat_cache(cache_dir, buurten, boundary_year)
+        out.append(batch)
+        report.read.append(f"Klimaat ({', '.join(klimaat.cached_layers(cache_dir))}): "
+                           f"{len(batch.observations)} waarden")
+    return out

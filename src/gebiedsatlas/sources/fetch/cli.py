@@ -1,4 +1,5 @@
-"""``gebiedsatlas fetch cbs|politie|pdok|leefbaarometer``: download published sources into the local cache.
+"""``gebiedsatlas fetch cbs|politie|pdok|leefbaarometer|bag|energielabels|klimaat|alles``: download published
+sources into the local cache (``alles``: every connector, then the import).
 
 Fetching never changes the store; ``gebiedsatlas import --cache`` loads what was fetched. Run a fetch
 again after an interruption: pages already downloaded are kept and not fetched again.
@@ -17,7 +18,8 @@ from gebiedsatlas.config import Settings
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.sources.fetch.cache import Fetcher, FetchError, default_cache_dir
 
-fetch_app = typer.Typer(help="Haal actuele gegevens op bij CBS, de politie, PDOK en de Leefbaarometer (naar de cache).",
+fetch_app = typer.Typer(help="Haal actuele gegevens op bij CBS, de politie, PDOK, de Leefbaarometer, de BAG, EP-online "
+                             "en de klimaatrasters (naar de cache).",
                         no_args_is_help=True)
 console = Console()
 
@@ -68,18 +70,29 @@ def _level(level: str | None) -> str | None:
     return level
 
 
-def _run(cache_dir: Path | None, job) -> Fetcher:
+def _run(cache_dir: Path | None, job, connector: str | None = None) -> Fetcher:
+    from gebiedsatlas.sources.fetch import runs
+
     progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
                         TransferSpeedColumn(), console=console, transient=True)
     fetcher = Fetcher(cache_dir or default_cache_dir(), progress=progress)
+    started = runs.now()
     try:
         with progress:
             job(fetcher)
     except (FetchError, InputError) as exc:
+        if connector:
+            runs.record(connector, started, runs.outcome_of(exc), fetcher, str(exc))
+        if runs.is_offline(exc):  # no network: one sentence, the store untouched
+            console.print(f"[red]{exc.source} is niet bereikbaar ({exc.reason}), dus niets opgehaald; de atlas blijft "
+                          f"de gegevens van de vorige import tonen.[/red]")
+            raise typer.Exit(1) from None
         console.print(f"[red]Ophalen mislukt.[/red] {exc}")
         raise typer.Exit(1) from None
     finally:
         fetcher.close()
+    if connector:
+        runs.record(connector, started, "ok", fetcher)
     console.print(f"Klaar: {len(fetcher.downloaded)} bestanden gedownload, {len(fetcher.reused)} al in de cache "
                   f"({fetcher.cache_dir}). Laad ze met `gebiedsatlas import --cache`.")
     return fetcher
@@ -101,7 +114,7 @@ def fetch_cbs(year: YearOption = None, level: LevelOption = None, gemeente: Geme
         for y in years:
             cbs_odata.fetch_kwb(fetcher, y, limit, _level(level))
 
-    fetcher = _run(cache_dir, job)
+    fetcher = _run(cache_dir, job, "cbs")
     if catalogue:
         for y in years:
             table = cbs_odata.kwb_table(y)
@@ -117,7 +130,7 @@ def fetch_politie(year: YearOption = None, level: LevelOption = None, gemeente: 
 
     limit = gemeenten_of(gemeente, area_set)
     chosen = _level(level)
-    _run(cache_dir, lambda f: politie.fetch_crime(f, year or None, limit, chosen))
+    _run(cache_dir, lambda f: politie.fetch_crime(f, year or None, limit, chosen), "politie")
 
 
 @fetch_app.command("pdok")
@@ -129,7 +142,7 @@ def fetch_pdok(year: YearOption = None, level: LevelOption = None, gemeente: Gem
     years = year or [2024]
     limit = gemeenten_of(gemeente, area_set)
     levels = [_level(level)] if level else None
-    _run(cache_dir, lambda f: [pdok.fetch_boundaries(f, y, levels, limit) for y in years])
+    _run(cache_dir, lambda f: [pdok.fetch_boundaries(f, y, levels, limit) for y in years], "pdok")
 
 
 @fetch_app.command("leefbaarometer")
@@ -144,4 +157,135 @@ def fetch_leefbaarometer(level: LevelOption = None, cache_dir: CacheOption = Non
     if url and not level:
         raise typer.BadParameter("geef bij --url ook --level", param_hint="--url")
     urls = {level: url} if url else None
-    _run(cache_dir, lambda f: leefbaarometer.fetch_leefbaarometer(f, [level] if level else None, urls))
+    _run(cache_dir, lambda f: leefbaarometer.fetch_leefbaarometer(f, [level] if level else None, urls),
+         "leefbaarometer")
+
+
+def _gemeenten_or_nta(gemeente: list[str] | None, area_set: str | None) -> list[str]:
+    """The chosen gemeenten; without a choice the seven New Towns."""
+    from gebiedsatlas.areas.sets import NEW_TOWNS_SET_ID
+
+    return gemeenten_of(gemeente, area_set) or gemeenten_of(None, NEW_TOWNS_SET_ID) or []
+
+
+def _rd_buurten() -> dict:
+    """Buurt polygons in RD New: the bundled NTA buurten, overlaid by those in the store (fetched)."""
+    from gebiedsatlas.sources.fetch import bag
+
+    settings = Settings.from_env()
+    return bag.bundled_buurten(settings.data_dir) | bag.stored_buurten(settings.database_url)
+
+
+def _bboxes(gemeenten: list[str]) -> dict:
+    from gebiedsatlas.sources.fetch import bag
+
+    try:
+        return bag.gemeente_bboxes(_rd_buurten(), gemeenten)
+    except InputError as exc:
+        console.print(f"[red]Ophalen mislukt.[/red] {exc}")
+        raise typer.Exit(1) from None
+
+
+@fetch_app.command("bag")
+def fetch_bag(gemeente: GemeenteOption = None, area_set: AreaSetOption = None, cache_dir: CacheOption = None) -> None:
+    """Woningen (BAG-verblijfsobjecten met woonfunctie) met het bouwjaar van hun pand; standaard de New Towns."""
+    from gebiedsatlas.sources.fetch import bag
+
+    boxes = _bboxes(_gemeenten_or_nta(gemeente, area_set))
+    _run(cache_dir, lambda f: bag.fetch_bag(f, boxes), "bag")
+
+
+@fetch_app.command("energielabels")
+def fetch_energielabels(cache_dir: CacheOption = None) -> None:
+    """Het maandelijkse totaalbestand van EP-online (RVO); API-sleutel in GEBIEDSATLAS_EP_ONLINE_API_KEY."""
+    from gebiedsatlas.sources.fetch import energielabels
+
+    _run(cache_dir, energielabels.fetch_energielabels, "energielabels")
+
+
+def _pairs(values: list[str] | None, option: str) -> dict[str, str]:
+    from gebiedsatlas.sources.fetch.klimaat import LAYERS
+
+    out = {}
+    for value in values or []:
+        key, _, rest = value.partition("=")
+        if key not in LAYERS or not rest:
+            raise typer.BadParameter(f"verwacht LAAG=WAARDE met LAAG een van {', '.join(LAYERS)}, gevonden {value!r}",
+                                     param_hint=option)
+        out[key] = rest
+    return out
+
+
+@fetch_app.command("klimaat")
+def fetch_klimaat(gemeente: GemeenteOption = None, area_set: AreaSetOption = None, cache_dir: CacheOption = None,
+                  coverage: Annotated[list[str] | None, typer.Option(
+                      "--coverage", help="LAAG=ID: de dekking van de WCS, bv. gevoelstemperatuur=alo__…")] = None,
+                  bestand: Annotated[list[str] | None, typer.Option(
+                      "--bestand", help="LAAG=PAD: een zelf gedownloade GeoTIFF in RD New")] = None,
+                  schaal: Annotated[float | None, typer.Option(
+                      "--schaal", min=0.01, max=1.0,
+                      help="laat de WCS het raster verkleinen (0,1 = cellen 10× zo groot)")] = None) -> None:
+    """Hittestress (gevoelstemperatuur) en overstroming (waterdiepte) per buurt; standaard de New Towns."""
+    from gebiedsatlas.sources.fetch import klimaat
+
+    coverages, files = _pairs(coverage, "--coverage"), _pairs(bestand, "--bestand")
+    boxes = _bboxes(_gemeenten_or_nta(gemeente, area_set))
+
+    def job(fetcher: Fetcher) -> None:
+        for key, layer in klimaat.LAYERS.items():
+            if key in files:
+                klimaat.use_file(fetcher, layer, Path(files[key]))
+            else:
+                klimaat.fetch_layer(fetcher, layer, boxes, coverages.get(key), schaal)
+
+    _run(cache_dir, job, "klimaat")
+
+
+@fetch_app.command("alles")
+def fetch_alles(gemeente: GemeenteOption = None, area_set: AreaSetOption = None, cache_dir: CacheOption = None,
+                importeren: Annotated[bool, typer.Option("--import/--geen-import",
+                                                         help="na het ophalen importeren")] = True) -> None:
+    """Alle bronnen voor de gekozen gemeenten (standaard de New Towns), met voortgang en overzicht; daarna import."""
+    from gebiedsatlas.sources.fetch import alles
+
+    gemeenten = _gemeenten_or_nta(gemeente, area_set)
+    progress = Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(),
+                        TransferSpeedColumn(), console=console, transient=True)
+    fetcher = Fetcher(cache_dir or default_cache_dir(), progress=progress)
+    try:
+        with progress:
+            results = alles.run_all(fetcher, gemeenten, _rd_buurten(), console)
+    finally:
+        fetcher.close()
+    alles.print_summary(results, console)
+    if not any(r.ok for r in results):
+        console.print("Er is niets nieuws opgehaald; de atlas blijft de meegeleverde en eerder geïmporteerde "
+                      "gegevens tonen.")
+        return
+    if importeren:
+        import os
+
+        from gebiedsatlas.cli import import_data
+
+        # The import reads the cache this run filled (``--cache-dir``), through the usual setting.
+        previous = os.environ.get("GEBIEDSATLAS_CACHE_DIR")
+        os.environ["GEBIEDSATLAS_CACHE_DIR"] = str(fetcher.cache_dir)
+        try:
+            import_data(data_dir=None, cache=True)
+        finally:
+            if previous is None:
+                os.environ.pop("GEBIEDSATLAS_CACHE_DIR", None)
+            else:
+                os.environ["GEBIEDSATLAS_CACHE_DIR"] = previous
+
+
+@fetch_app.command("woningvoorraad")
+def fetch_woningvoorraad(gemeente: GemeenteOption = None, area_set: AreaSetOption = None,
+                         cache_dir: CacheOption = None) -> None:
+    """CBS 81955NED: woningvoorraad, nieuwbouw en sloop per gemeente en jaar (voor het woonprogramma)."""
+    from gebiedsatlas.sources.fetch import stock_changes
+
+    limit = gemeenten_of(gemeente, area_set)
+    fetcher = _run(cache_dir, lambda f: stock_changes.fetch_stock_changes(f, limit), "woningvoorraad")
+    console.print("Zet ze in de atlas met `gebiedsatlas woonprogramma mutaties` (de cache van "
+                  f"{fetcher.cache_dir}).")

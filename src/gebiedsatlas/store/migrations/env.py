@@ -5,6 +5,7 @@ from sqlalchemy import create_engine
 
 import gebiedsatlas.store.accounts  # noqa: F401  (registers the account tables on Base)
 import gebiedsatlas.store.agreements  # noqa: F401  (registers the agreement tables on Base)
+import gebiedsatlas.store.housing  # noqa: F401  (registers the woonprogramma tables on Base)
 from gebiedsatlas.store.models import Base
 
 config = context.config
