@@ -370,9 +370,11 @@ def test_nta_buurten_are_placed_by_code_not_by_the_generalised_outlines(nta_wijk
     walk = cw.build_crosswalk(w22, w24, 2022, 2024, population=people)
     forward, backward = walk[walk["from_year"] == 2022], walk[walk["from_year"] == 2024]
     assert {"WK003405", "WK003406"} <= cw.unchanged_targets(forward, backward)
-    # Wijken without inhabitants are weighted by area: their outlines differ by more than 10 %.
-    assert set(w24["code"]) - cw.unchanged_targets(forward, backward) == {
-        "WK003440", "WK003473", "WK003474", "WK003479"}
+    # Wijken without inhabitants are weighted by area. Slivers under SLIVER_SHARE (5 %) of both areas are
+    # the two editions' different generalisation (issue 14): WK003440 gets 1-2 % pieces from four
+    # neighbours and WK003479 4 % of itself goes to WK003477, so both stay unchanged; WK003473 and
+    # WK003474 really differ (22 % of WK003474 lies in WK003473's 2022 outline).
+    assert set(w24["code"]) - cw.unchanged_targets(forward, backward) == {"WK003473", "WK003474"}
 
 
 def test_nta_inhabitants_2022_on_2024_wijken_keep_the_gemeente_totals(nta_wijken):

@@ -26,6 +26,7 @@ PAGES = [
     "/indicatoren",
     "/indicator/inwoners",
     "/bronnen",
+    "/kwaliteit",
     "/aandachtsgebieden",
     "/opgave?scope=GM0356&level=buurt&max_lbm_voorzieningen=0",
     "/typologie",

@@ -102,17 +102,20 @@ def test_better_worse_follows_direction(session, wijk_profile):
     # Leefbaarometer score: higher is better; 3,9705 < Almere's derived 4,02.
     lbm = wijk_profile.figure("lbm_score")
     assert lbm.references[0].mark == WORSE
-    # No Leefbaarometer for all of Nederland in the bundled data: no value, so no mark.
+    # The Leefbaarometer has no national value per year but a fixed reference level (4,102265), shown
+    # under its own name instead of "Nederland": 3,9705 is below it.
     nl = next(c for c in lbm.references if c.reference.key == "nl")
-    assert nl.value is None or not nl.value.has_value
-    assert nl.mark is None and nl.comparison is None
+    assert nl.reference.label == "Leefbaarometer-referentieniveau"
+    assert nl.value.value == 4.102265 and nl.mark == WORSE
 
 
 def test_compare_values_rounds_like_the_display():
     ind = load_catalogue()["laag_inkomen"]  # one decimal, higher is worse
     assert compare_values(40.04, 40.0, ind) == (EQUAL, EQUAL)
-    assert compare_values(40.1, 40.0, ind) == ("hoger", WORSE)
-    assert compare_values(39.9, 40.0, ind) == ("lager", BETTER)
+    # One unit of the published precision is within the tolerance: 40,1 and 40,0 may both be 40,05.
+    assert compare_values(40.1, 40.0, ind) == (EQUAL, EQUAL)
+    assert compare_values(40.2, 40.0, ind) == ("hoger", WORSE)
+    assert compare_values(39.8, 40.0, ind) == ("lager", BETTER)
     assert compare_values(10, 20, load_catalogue()["inwoners"]) == ("lager", None)
 
 

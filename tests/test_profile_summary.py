@@ -1,5 +1,6 @@
 """The profile leads with the answer: the summary block agrees with the API and with the bundled
-Leefbaarometer file; the Leefbaarometer class; the sparkline; the CSS string of the print footer."""
+Leefbaarometer file (deviation from the reference level, no class); the sparkline; the CSS string of
+the print footer."""
 
 from __future__ import annotations
 
@@ -7,23 +8,10 @@ import re
 
 import pytest
 
-from gebiedsatlas.analysis.leefbaarometer import LABELS, lbm_class, lbm_class_of_score
 from gebiedsatlas.web.atlas_charts import sparkline
 from gebiedsatlas.web.atlas_pages import css_string
 
 WIJK = "WK050205"  # Oostgaarde Noord, Capelle aan den IJssel
-
-
-def test_leefbaarometer_classes_cover_the_scale_in_order():
-    assert lbm_class(None) is None and lbm_class(float("nan")) is None
-    assert lbm_class(-1.0).number == 1 and lbm_class(-1.0).label == "zeer onvoldoende"
-    assert lbm_class(1.0).number == 9 and lbm_class(1.0).label == "uitstekend"
-    assert lbm_class(0.0).label == "ruim voldoende"  # the reference level itself
-    numbers = [lbm_class(x / 100).number for x in range(-50, 51)]
-    assert numbers == sorted(numbers) and set(numbers) == set(range(1, 10))
-    assert len(LABELS) == 9
-    # A score is classed by its deviation from the fixed reference level 4,1023.
-    assert lbm_class_of_score(3.9126) == lbm_class(3.9126 - 4.1023)
 
 
 def test_sparkline_spans_the_box():
@@ -48,7 +36,7 @@ def test_summary_api_matches_the_profile_and_the_published_file(client):
     # data/leefbaarometer/lbm3_wijken_2002_2024_nta7.csv: WK050205, 2024: lbm 3.9126, afw -0.1896; 2002: 3.676.
     assert (lbm["period"], lbm["value"], lbm["deviation"]) == (2024, 3.9126, -0.1896)
     assert lbm["value"] == figures["lbm_score"]["current"]["value"]
-    assert lbm["class"] == {"number": 3, "label": "onvoldoende", "of": 9}
+    assert lbm["position"] == "onder" and "class" not in lbm  # no class without its documented boundaries
     assert [p["period"] for p in lbm["trend"]] == [2002, 2008, 2012, 2014, 2016, 2018, 2020, 2022, 2024]
     assert lbm["first"]["value"] == 3.676
     # Kwetsbaarheid and type: the same as the analysis API, in words.

@@ -198,6 +198,39 @@ def info() -> None:
 
 
 @app.command()
+def kwaliteit(
+    status: Annotated[str, typer.Option(help="implausible (niet plausibel) of too_small (te kleine aantallen)")]
+    = "implausible",
+    indicator: Annotated[str | None, typer.Option(help="alleen deze indicator")] = None,
+    limit: Annotated[int, typer.Option(help="hoogstens zoveel regels (0 = alles)")] = 0,
+) -> None:
+    """Het kwaliteitsrapport: waarden die niet als getal worden getoond, met de reden."""
+    from gebiedsatlas.indicators.quality import quality_counts, quality_rows
+    from gebiedsatlas.status import Status
+    from gebiedsatlas.store import db
+
+    if status not in (Status.IMPLAUSIBLE.value, Status.TOO_SMALL.value):
+        typer.echo(f"Onbekende status {status!r}; kies implausible of too_small.", err=True)
+        raise typer.Exit(2)
+    settings = Settings.from_env()
+    if not db.is_initialised(settings.database_url):
+        console.print("Nog niet geïmporteerd: voer `gebiedsatlas import` uit.")
+        raise typer.Exit(1)
+    with db.session_scope(settings.database_url) as session:
+        counts = quality_counts(session)
+        rows = quality_rows(session, status, limit or None, indicator)
+    for st, per_indicator in counts.items():
+        total = sum(per_indicator.values())
+        console.print(f"{Status(st).label}: {total} waarden"
+                      + (" (" + ", ".join(f"{k} {v}" for k, v in sorted(per_indicator.items())) + ")"
+                         if per_indicator else ""))
+    table = Table("gebied", "naam", "indicator", "jaar", "reden", title=Status(status).label)
+    for row in rows:
+        table.add_row(row.area_code, row.area_name, row.indicator_id, str(row.period), row.reason)
+    console.print(table)
+
+
+@app.command()
 def backup(file: Annotated[Path, typer.Argument(help="het back-upbestand; het manifest komt ernaast")]) -> None:
     """Maak een consistente back-up van de database (ook terwijl de server draait), met een manifest."""
     from gebiedsatlas.store import backup as store_backup

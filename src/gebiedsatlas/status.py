@@ -17,6 +17,12 @@ class Status(StrEnum):
     MISSING = "missing"  # empty in the source
     DERIVED = "derived"  # computed by Gebiedsatlas from other values
     CONVERTED = "converted"  # moved to the boundaries of another year (areas/crosswalk.py)
+    # The base (inhabitants, households) is below the indicator's minimum (indicators/quality.py):
+    # a share of a handful of people is noise, and CBS itself does not publish it.
+    TOO_SMALL = "too_small"
+    # Fails a plausibility check on import (a share over 100 %, parts larger than their total, a
+    # group of shares that does not add up to 100); the reason is in the value's method note.
+    IMPLAUSIBLE = "implausible"
 
     @property
     def label(self) -> str:
@@ -26,6 +32,8 @@ class Status(StrEnum):
             "missing": "geen gegevens",
             "derived": "afgeleid",
             "converted": "omgerekend",
+            "too_small": "te kleine aantallen",
+            "implausible": "niet plausibel",
         }[self.value]
 
     @property

@@ -1,20 +1,19 @@
 """Signals of change: which areas changed more than is plausible noise between two periods.
 
-Noise model. Every area's figure moves between two measurements: the general trend (all areas
-move with the economy, a new Leefbaarometer model year, …) plus local noise. We compare each area's
-change ``d`` with the distribution of changes among *comparable areas* (same level, same scope —
-by default the areas of the New Towns):
+Noise model (no quota). A published figure is rounded: a value with ``d`` decimals may be off by
+half a unit, so the change between two years may be off by ``0,5·10^-d1 + 0,5·10^-d2`` from rounding
+alone (2022 whole-number shares against 2024 shares with one decimal: up to 0,55 points). Each area's
+change ``d`` is compared with the general movement of comparable areas (median of ``d``, same level and
+scope — by default the areas of the New Towns). An area is a signal only when
 
-    robust z = (d − median(d)) / (1.4826 × MAD(d))
+    |d − median(d)| > rounding noise of its two values + the minimum meaningful change
 
-(median and median absolute deviation, so the outliers we look for do not inflate the noise
-estimate; 1.4826 × MAD equals the standard deviation for normally distributed changes). An area is a
-signal when |robust z| ≥ ``z_threshold`` (default 2: about the outer 5% if changes were normal) and
-the change itself is at least ``min_change`` in the indicator's unit (for the Leefbaarometer
-default 0.02 score points, so that tiny changes in a quiet distribution are not flagged). The sign
-is oriented by the indicator's direction: "achteruit" means worse than the general movement.
-Areas with fewer than 200 inhabitants in either year are left out: (almost) uninhabited areas change
-by new construction (a new neighbourhood's first residents), not by what happens to residents.
+(``MIN_CHANGE`` per indicator, in its unit; for the Leefbaarometer 0,02 score points). There is no
+quota: if nothing moved beyond the noise, nothing is flagged, and the page says how many changes were
+tested and how many exceed the noise. The robust z ((d − median) / 1,4826·MAD) is still given as
+context, not as the rule. The sign is oriented by the indicator's direction: "achteruit" means worse
+than the general movement. Areas with fewer than 200 inhabitants in either year are left out:
+(almost) uninhabited areas change by new construction, not by what happens to residents.
 
 Both years are on one area division, that of the later year's values (``indicators/harmonise.py``):
 a value of an area that changed between the divisions is converted through the crosswalk (and flagged
@@ -40,12 +39,22 @@ from gebiedsatlas.status import Status
 DEFAULT_Z = 2.0
 # Areas with fewer inhabitants (in either year) are left out of the comparison.
 MIN_INHABITANTS = 200
-# Smallest change worth a signal, in the indicator's unit (others: 0).
-MIN_CHANGE = {
-    "lbm_score": 0.02, "lbm_afwijking": 0.02, "lbm_fysieke_omgeving": 0.02,
-    "lbm_overlast_onveiligheid": 0.02, "lbm_sociale_samenhang": 0.02, "lbm_voorzieningen": 0.02,
-    "lbm_woningvoorraad": 0.02,
-}
+# Smallest change worth a signal, in the indicator's unit: the catalogue's ``min_change`` (others: 0).
+MIN_CHANGE = {i.id: i.min_change for i in load_catalogue().indicators.values() if i.min_change}
+
+
+def rounding_noise(decimals_from, decimals_to):
+    """The largest change rounding alone can make: half a unit of each value's published precision."""
+    return 0.5 * 10.0 ** -np.asarray(decimals_from, dtype=float) + 0.5 * 10.0 ** -np.asarray(decimals_to, dtype=float)
+
+
+def exceeds_noise(changes: pd.Series, noise: pd.Series | float, min_change: float) -> pd.Series:
+    """True where a change differs from the general movement (median) by more than its noise plus the
+    minimum meaningful change. No quota: changes within the noise are never flagged."""
+    if changes.empty:
+        return changes.astype(bool)
+    general = float(changes.median())
+    return (changes - general).abs() > (noise + min_change + 1e-12)
 
 
 def robust_z(changes: pd.Series) -> pd.Series:
@@ -80,6 +89,7 @@ class ChangeSignals:
     boundary_year: int | None = None  # the one area division both years are on
     converted: int = 0  # areas with a value converted to that division ("omgerekend")
     unconvertible: int = 0  # areas left out: their earlier value has no crosswalk to that division
+    exceeding: int = 0  # changes larger than rounding noise + minimum meaningful change (= signals)
 
     @property
     def boundary_note(self) -> str | None:
@@ -145,6 +155,12 @@ def change_signals(session: Session, indicator_id: str, period_from: int | None 
         first, last = by_period.get(period_from, empty), by_period.get(period_to, empty)
         table = pd.DataFrame({"value_from": first["value"].reindex(codes).astype(float),
                               "value_to": last["value"].reindex(codes).astype(float)}).dropna()
+
+        def precision(frame: pd.DataFrame) -> pd.Series:
+            sources = frame["source_id"] if "source_id" in frame else pd.Series(None, index=frame.index)
+            return pd.Series([ind.decimals_for(None if pd.isna(src) else str(src), str(st))
+                              for src, st in zip(sources, frame["status"], strict=True)], index=frame.index,
+                             dtype=float)
         converted_codes = set(first.index[first["status"] == Status.CONVERTED.value]) | set(
             last.index[last["status"] == Status.CONVERTED.value])
         table["omgerekend"] = table.index.isin(converted_codes)
@@ -160,7 +176,9 @@ def change_signals(session: Session, indicator_id: str, period_from: int | None 
         table["change"] = table["value_to"] - table["value_from"]
         sign = -1 if ind.direction is Direction.HIGHER_IS_WORSE else 1
         table["robust_z"] = robust_z(table["change"]) * sign  # oriented: negative = worse than trend
-        table["signal"] = (table["robust_z"].abs() >= z_threshold) & (table["change"].abs() >= min_change)
+        table["ruis"] = rounding_noise(precision(first).reindex(table.index).fillna(ind.decimals),
+                                       precision(last).reindex(table.index).fillna(ind.decimals))
+        table["signal"] = exceeds_noise(table["change"], table["ruis"], min_change)
         if ind.direction is Direction.NEUTRAL:
             words = np.where(table["robust_z"] < 0, "sterker gedaald", "sterker gestegen")
         else:
@@ -178,7 +196,8 @@ def change_signals(session: Session, indicator_id: str, period_from: int | None 
                              level=level.value, scope=scope, z_threshold=z_threshold, min_change=min_change,
                              median_change=median, noise_scale=mad, compared=len(table), table=table,
                              excluded_small=excluded, boundary_year=boundary_year,
-                             converted=int(table["omgerekend"].sum()), unconvertible=unconvertible)
+                             converted=int(table["omgerekend"].sum()), unconvertible=unconvertible,
+                             exceeding=int(table["signal"].sum()))
 
     key = ("change", indicator_id, period_from, period_to, level.value, scope, z_threshold, min_change,
            min_inhabitants)

@@ -12,6 +12,9 @@ indicators, which get no better/worse judgement):
 - ``index``               100 + relative_difference: the reference = 100 and above 100 is better,
                           as in the Wijkprofiel Rotterdam (where the city's 2014 level = 100)
 
+Relative difference and index only for ratio scales: for scores and deviations (catalogue
+``interval``) they are None.
+
 ``raw_difference`` (v − r) keeps the sign of the figure itself for readers who want it.
 """
 
@@ -72,8 +75,12 @@ def assess(direction: Direction, difference: float | None, z: float | None) -> s
 
 
 def deviation(value: float | None, reference_value: float | None, distribution,
-              direction: Direction) -> Deviation:
-    """All deviation measures of ``value`` against a reference value and group (see module doc)."""
+              direction: Direction, interval: bool = False) -> Deviation:
+    """All deviation measures of ``value`` against a reference value and group (see module doc).
+
+    On an ``interval`` scale (a score or deviation without a true zero, such as the Leefbaarometer)
+    a ratio means nothing (one wijk showed -191,7 %): no relative difference and no index.
+    """
     v, r = _num(value), _num(reference_value)
     d = finite(distribution if distribution is not None else [])
     s = orientation(direction)
@@ -81,7 +88,7 @@ def deviation(value: float | None, reference_value: float | None, distribution,
     if v is not None and r is not None:
         raw = v - r
         diff = s * raw
-        if r != 0:
+        if r != 0 and not interval:
             rel = 100.0 * diff / abs(r)
             idx = 100.0 + rel
     if v is not None and d.size >= 2:

@@ -71,14 +71,19 @@ def scope_codes(index: AreaIndex, level: Level, scope: str, period: int | None) 
 
 
 def indicator_matrix(session: Session, codes: list[str], indicator_ids: list[str],
-                     period: int) -> Matrix:
-    """The value of every indicator for every area, from ``period`` or the nearest period."""
+                     period: int, exact: bool = False) -> Matrix:
+    """The value of every indicator for every area, from ``period`` or the nearest period.
+
+    ``exact``: only values of ``period`` itself (typology and peers: features of one year, so an area
+    is not described by a mix of years)."""
     # For many areas one query over the indicators beats thousands of bound IN parameters.
     wanted = set(codes)
     long = observations(session, None if len(codes) > 5000 else codes, indicator_ids, None)
     if len(codes) > 5000:
         long = long[long["area_code"].isin(wanted)]
     usable = long["status"].isin([Status.OBSERVED.value, Status.DERIVED.value]) & long["value"].notna()
+    if exact:
+        usable &= long["period"] == period
     long = long[usable].copy()
     # Nearest period first; on a tie the earlier period (an older figure is published, a later one
     # would be "from the future" relative to the request).

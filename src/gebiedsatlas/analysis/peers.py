@@ -9,7 +9,14 @@ Method (shown on the method page):
    and that at least ``MIN_FEATURE_COVERAGE`` of the candidates have; candidates lacking one of
    them are left out (nothing is imputed). Skewed features (density, WOZ value) are log-transformed.
 3. Each feature is standardised to z-scores over the candidates (mean 0, sd 1), so every feature
-   weighs the same whatever its unit.
+   weighs the same whatever its unit. A categorical feature (the urbanity class 1-5) is a category,
+   not a number: it becomes one indicator column per class, each × 1/√2, so that two areas in
+   different classes differ by exactly 1 (like one standard deviation of a numeric feature) whichever
+   the classes (``encode``).
+   All features are of one year (``period``; no figure of another year fills a gap, see
+   ``matrix.indicator_matrix(exact=True)``), and compositional shares are not all used: the five age
+   shares add up to 100, so one of them (25-44, the middle group) is implied by the others and left
+   out; otherwise age would weigh in twice.
 4. The distance is Euclidean on those z-scores; the k nearest candidates (scikit-learn
    ``NearestNeighbors``) are the peers. A distance of 1 means the areas differ by one standard
    deviation on one feature, or less on several together.
@@ -32,14 +39,15 @@ from gebiedsatlas.areas.index import area_index
 class PeerFeature:
     id: str
     log: bool = False
+    categorical: bool = False
 
 
 FEATURES: tuple[PeerFeature, ...] = (
     PeerFeature("bevolkingsdichtheid", log=True),
-    PeerFeature("stedelijkheid"),
+    PeerFeature("stedelijkheid", categorical=True),
     PeerFeature("aandeel_0_14"),
     PeerFeature("aandeel_15_24"),
-    PeerFeature("aandeel_25_44"),
+    # aandeel_25_44 is left out: 100 minus the other four age shares.
     PeerFeature("aandeel_45_64"),
     PeerFeature("aandeel_65_plus"),
     PeerFeature("huishoudensgrootte"),
@@ -47,8 +55,25 @@ FEATURES: tuple[PeerFeature, ...] = (
     PeerFeature("koopwoningen"),
     PeerFeature("woz_waarde", log=True),
 )
+CATEGORICAL = {f.id for f in FEATURES if f.categorical}
 MIN_INHABITANTS = 200
 MIN_FEATURE_COVERAGE = 0.8
+
+
+def encode(pool: pd.DataFrame) -> pd.DataFrame:
+    """Numeric features as z-scores; categorical ones as one column per category × 1/√2.
+
+    Two areas in different categories then differ by 1 in the Euclidean distance, as much as one
+    standard deviation of a numeric feature; a category is never treated as a number.
+    """
+    numeric = [c for c in pool.columns if c not in CATEGORICAL]
+    parts = [(pool[numeric] - pool[numeric].mean()) / pool[numeric].std(ddof=0).replace(0, 1.0)]
+    for column in pool.columns:
+        if column in CATEGORICAL:
+            dummies = pd.get_dummies(pool[column].round().astype(int), prefix=column, prefix_sep="=",
+                                     dtype=float)
+            parts.append(dummies / np.sqrt(2))
+    return pd.concat(parts, axis=1)
 DEFAULT_K = 10
 # The boundary year whose figures are richest per level: KWB 2022 (income, tenure, WOZ) and the
 # Leefbaarometer use 2022 wijken; buurt figures come from KWB 2024.
@@ -91,7 +116,7 @@ def structural_matrix(session: Session, level: Level, period: int, scope: str = 
         index = area_index(session)
         codes = scope_codes(index, level, scope, period)
         ids = [f.id for f in FEATURES] + ["inwoners"]
-        matrix = indicator_matrix(session, codes, ids, period)
+        matrix = indicator_matrix(session, codes, ids, period, exact=True)  # features of one year
         values = matrix.values.copy()
         values = values[values["inwoners"].fillna(0) >= MIN_INHABITANTS]
         for f in FEATURES:
@@ -132,8 +157,7 @@ def find_peers(session: Session, area_code: str, k: int = DEFAULT_K, period: int
     def fitted() -> tuple[pd.DataFrame, object]:
         from sklearn.neighbors import NearestNeighbors  # imported when needed: ~2 s at server start
 
-        pool = values[used].dropna()
-        z = (pool - pool.mean()) / pool.std(ddof=0).replace(0, 1.0)
+        z = encode(values[used].dropna())
         return z, NearestNeighbors(metric="euclidean").fit(z.to_numpy())
 
     if area_code in matrix.values.index:

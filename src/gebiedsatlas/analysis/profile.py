@@ -482,11 +482,13 @@ def values_by_indicator(frame: pd.DataFrame, code: str | None = None) -> dict[st
 def compare_values(value: float, other: float, indicator: IndicatorDef) -> tuple[str, str | None]:
     """(hoger/lager/gelijk, beter/slechter/gelijk or None for neutral).
 
-    Equal means equal as displayed (rounded to the indicator's decimals): a mark must not claim a
-    difference the reader cannot see.
+    Equal means equal within the indicator's tolerance (``IndicatorDef.tolerance``) after rounding to the
+    shown decimals: a mark must not claim a difference the source cannot tell apart.
     """
     a, b = round(value, indicator.decimals), round(other, indicator.decimals)
-    if a == b:
+    # Within the source's precision two values are "gelijk" (catalogue ``tolerance``; by default one
+    # unit of the coarsest published precision: whole-number shares 59 and 60 may both be 59,5).
+    if abs(a - b) <= indicator.tolerance + 1e-9:
         return EQUAL, (None if indicator.direction is Direction.NEUTRAL else EQUAL)
     comparison = HIGHER if a > b else LOWER
     sign = indicator.direction.sign
@@ -637,6 +639,13 @@ def _figure(ind: IndicatorDef, area: AreaInfo, own: dict[int, Value], refs: list
     comparisons = []
     for ref in refs:
         ref_value = ref_values[ref.key].get(ind.id, {}).get(ref_period)
+        if ref.code == NETHERLANDS_CODE and ind.reference_level is not None and ref_period is not None:
+            # The Leefbaarometer has no national value per year, but a fixed reference level: shown
+            # under its own name, never as "Nederland".
+            ref = Reference(ref.key, ind.reference_label or ref.label, ref.code, ref.kind)
+            ref_value = Value(ref_period, ind.reference_level, Status.OBSERVED.value,
+                              ind.columns[0].source if ind.columns else None,
+                              "vast referentieniveau van de bron, in elk jaar hetzelfde")
         comparison = mark = None
         if comparable and current and current.has_value and ref_value and ref_value.has_value:
             comparison, mark = compare_values(current.value, ref_value.value, ind)

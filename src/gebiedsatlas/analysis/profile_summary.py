@@ -24,7 +24,6 @@ import math
 import numpy as np
 from sqlalchemy.orm import Session
 
-from gebiedsatlas.analysis.leefbaarometer import lbm_class, lbm_class_of_score
 from gebiedsatlas.analysis.matrix import cached, indicator_matrix, scope_codes
 from gebiedsatlas.analysis.peers import DEFAULT_K, find_peers
 from gebiedsatlas.analysis.profile import AreaProfile, Figure, Value
@@ -72,21 +71,25 @@ def _leefbaarometer(profile: AreaProfile) -> dict | None:
             deviation = afw.value
     except KeyError:
         pass
-    klass = lbm_class(deviation) if deviation is not None else lbm_class_of_score(score.current.value)
     own = next((s for s in score.trend if s.key == "area"), None)
     trend = [{"period": p.period, "value": p.value, "converted": p.converted}
              for p in (own.points if own else ()) if p.has_value]
+    # No class label: the nine Leefbaarometer classes need the class boundaries of its documentation,
+    # which the atlas does not hold yet; the deviation from the reference level is what is published.
+    position = None
+    if deviation is not None:
+        shown = round(deviation, score.indicator.decimals or 4)
+        position = "boven" if shown > 0 else "onder" if shown < 0 else "op"
     return {
         "indicator": "lbm_score",
         "value": score.current.value,
         "period": score.current.period,
         "status": score.current.status,
         "decimals": score.indicator.decimals,
-        "deviation": deviation if deviation is not None else score.current.value - 4.1023,
-        "class": klass.as_dict() if klass else None,
+        "deviation": deviation,
+        "position": position,
         "trend": trend,
-        "first": ({"period": trend[0]["period"], "value": trend[0]["value"],
-                   "class": (lbm_class_of_score(trend[0]["value"]).as_dict())} if len(trend) > 1 else None),
+        "first": {"period": trend[0]["period"], "value": trend[0]["value"]} if len(trend) > 1 else None,
     }
 
 

@@ -46,15 +46,9 @@ NTA_SET = "nta"
 # The Leefbaarometer 3.0 expresses every score against one fixed national reference level
 # (score 4.1023; the deviation and its dimensions are 0 there by definition). Only the New Towns'
 # Leefbaarometer figures are bundled, so Nederland cannot be aggregated: the published level is used.
-PUBLISHED_NATIONAL_REFERENCE = {
-    "lbm_score": 4.1023,
-    "lbm_afwijking": 0.0,
-    "lbm_fysieke_omgeving": 0.0,
-    "lbm_overlast_onveiligheid": 0.0,
-    "lbm_sociale_samenhang": 0.0,
-    "lbm_voorzieningen": 0.0,
-    "lbm_woningvoorraad": 0.0,
-}
+# The level and its name come from the catalogue (``reference_level``, ``reference_label``).
+PUBLISHED_NATIONAL_REFERENCE = {i.id: i.reference_level for i in load_catalogue().indicators.values()
+                                if i.reference_level is not None}
 
 
 class ReferenceKind(StrEnum):
@@ -141,7 +135,9 @@ def reference(session: Session, area_code: str, indicator_id: str, kind: Referen
         group = level_values(session, level, "nl", indicator_id, period)
         if indicator_id in PUBLISHED_NATIONAL_REFERENCE:
             value = PUBLISHED_NATIONAL_REFERENCE[indicator_id]
-            note = "landelijk referentieniveau van de Leefbaarometer 3.0"
+            label = load_catalogue()[indicator_id].reference_label or label
+            note = ("vast referentieniveau van de Leefbaarometer 3.0, in elk meetjaar hetzelfde "
+                    "(geen landelijk gemiddelde van dat jaar)")
         else:
             frame = cached(session, ("nl-value", indicator_id, period),
                            lambda: netherlands_values(session, [indicator_id], [period]))
@@ -221,7 +217,7 @@ def compare(session: Session, area_code: str, indicator_id: str, kind: Reference
             value_period = int(matrix.periods.at[area_code, indicator_id])
     group = ref.group.drop(labels=[area_code], errors="ignore") if ref.kind is ReferenceKind.PEERS else ref.group
     dev = deviation(value, ref.value, group.to_numpy(dtype=float) if len(group) else np.array([]),
-                    ind.direction)
+                    ind.direction, ind.interval)
     return Comparison(area_code, index.areas[area_code].name, indicator_id, ref.period, value_period,
                       ref, dev)
 
@@ -258,7 +254,7 @@ def scope_deviations(session: Session, indicator_id: str, kind: ReferenceKind | 
                 shared[key] = reference(session, code, indicator_id, kind, period, k)
             ref = shared[key]
             group = ref.group.drop(labels=[code], errors="ignore") if kind is ReferenceKind.PEERS else ref.group
-            dev = deviation(values[code], ref.value, group.to_numpy(dtype=float), ind.direction)
+            dev = deviation(values[code], ref.value, group.to_numpy(dtype=float), ind.direction, ind.interval)
             rows.append({"area_code": code, "area_name": index.areas[code].name,
                          "gemeente_name": gemeente.name if gemeente else None,
                          "reference_label": ref.label, **dev.as_dict()})

@@ -1,9 +1,12 @@
 """Typology: areas grouped into types by k-means on standardised indicators, each type in words.
 
 Method: the features are the structural characteristics of ``peers.FEATURES`` plus income,
-education and employment (where the level has them); skewed features are log-transformed. The
+education and employment (where the level has them), all of one year (no other year fills a gap);
+skewed features are log-transformed; of the five age shares, which add up to 100, one is left out;
+the urbanity class is a category (one column per class × 1/√2, ``peers.encode``), not a number. The
 model is fitted on all areas of the level in Nederland with a value for every feature (a feature
-that fewer than 80% of the areas have is left out), after standardising each feature to z-scores.
+that fewer than 80% of the areas have is left out), after standardising each numeric feature to
+z-scores. Types are described by their numeric features only.
 scikit-learn ``KMeans`` with a fixed ``random_state`` makes the types reproducible. A type is
 described by the (up to three) features on which its average z-score departs most from the
 national mean (|z| ≥ 0.5), e.g. "wijken met veel gezinnen met kinderen, veel koopwoningen en een
@@ -19,7 +22,13 @@ import pandas as pd
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.analysis.matrix import cached, indicator_matrix, scope_codes
-from gebiedsatlas.analysis.peers import FEATURES, MIN_FEATURE_COVERAGE, MIN_INHABITANTS, default_period
+from gebiedsatlas.analysis.peers import (
+    FEATURES,
+    MIN_FEATURE_COVERAGE,
+    MIN_INHABITANTS,
+    default_period,
+    encode,
+)
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
 
@@ -104,7 +113,7 @@ def fit_typology(values: pd.DataFrame, level: Level, k: int = DEFAULT_K,
     coverage = values.notna().mean()
     features = [f for f in values.columns if coverage[f] >= MIN_FEATURE_COVERAGE]
     complete = values[features].dropna()
-    z = (complete - complete.mean()) / complete.std(ddof=0).replace(0, 1.0)
+    z = encode(complete)
     model = KMeans(n_clusters=k, random_state=random_state, n_init=4).fit(z.to_numpy())
     labels = pd.Series(model.labels_, index=z.index)
     # Number types by size (largest first) so ids are stable and readable.
@@ -115,7 +124,7 @@ def fit_typology(values: pd.DataFrame, level: Level, k: int = DEFAULT_K,
     names: dict[str, int] = {}
     for type_id in range(k):
         members = z[labels == type_id]
-        centroid = members.mean()
+        centroid = members[[c for c in z.columns if c in features]].mean()  # numeric features: z-scores
         name, distinctive = describe(centroid, level)
         names[name] = names.get(name, 0) + 1
         if names[name] > 1:
@@ -138,7 +147,7 @@ def typology(session: Session, level: Level | str = Level.WIJK, period: int | No
         index = area_index(session)
         codes = scope_codes(index, level, "nl", period)
         ids = [f.id for f in FEATURES] + list(EXTRA_FEATURES) + ["inwoners"]
-        values = indicator_matrix(session, codes, ids, period).values
+        values = indicator_matrix(session, codes, ids, period, exact=True).values  # one year
         values = values[values["inwoners"].fillna(0) >= MIN_INHABITANTS].drop(columns="inwoners")
         for f in LOG_FEATURES:
             values[f] = np.log(values[f].where(values[f] > 0))

@@ -99,3 +99,18 @@ def aggregate(rule: AggregationRule, members: pd.DataFrame) -> Aggregate:
     return Aggregate(value, int(row["members"]), int(row["used"]), coverage, row["reason"])
 
 
+
+
+def input_period_note(rule: AggregationRule, period: int, used: dict[str, int | None]) -> str:
+    """Which year's weights (or counts) an aggregate used, when not its own year.
+
+    ``used`` maps each input id of ``rule`` to the period it was taken from. Past years' aggregates are
+    weighted by that year's inhabitants where the store has them; where it does not (the Leefbaarometer
+    2002-2020 against inhabitants of 2022 and 2024) the note says so, so the reader knows that areas
+    built later weigh in as if they already existed.
+    """
+    parts = [f"{input_id} van {at}" for input_id, at in used.items()
+             if at is not None and at != period and input_id in rule.inputs]
+    if not parts:
+        return ""
+    return f"; gewogen met {', '.join(parts)} (geen cijfer van {period} beschikbaar)"

@@ -109,6 +109,23 @@ class ComputeRule:
 class SourceColumn:
     source: str
     column: str
+    # Decimals the source publishes in this column (None: the indicator's ``decimals``). The 2022 age
+    # shares, for example, are whole numbers: showing them as "59,0 %" claims a precision they lack.
+    decimals: int | None = None
+
+
+# Minimum base per base indicator when the catalogue names none (CBS practice for Kerncijfers wijken
+# en buurten: percentages of inhabitants from 50 inhabitants, of households from 25 households).
+DEFAULT_MINIMUM_BASE = {"inwoners": 50, "huishoudens": 25}
+
+
+@dataclass(frozen=True)
+class MinimumBase:
+    """Below ``minimum`` of ``base`` (same area and period) the value is shown as "te kleine aantallen"."""
+
+    base: str
+    minimum: float
+    note: str | None = None  # where the rule comes from (e.g. CBS's own publication rule)
 
 
 @dataclass(frozen=True)
@@ -142,6 +159,43 @@ class IndicatorDef:
     # KWB column stems (keys without their edition number) this indicator is read from in editions
     # fetched from CBS, for columns no edition listed in ``columns`` has (see sources/fetch/cbs_odata.py).
     stable_keys: tuple[str, ...] = ()
+    minimum_base: MinimumBase | None = None
+    # Shares that together make 100 % (e.g. the five age groups): checked on import (indicators/quality.py).
+    sum_group: str | None = None
+    # Differences up to this are "gelijk" in marks and no change in signals (None: half a unit of the
+    # shown precision, see ``tolerance``).
+    tolerance_value: float | None = None
+    # A fixed reference level the source defines (the Leefbaarometer's 4,102265), shown instead of a
+    # national value under ``reference_label``.
+    reference_level: float | None = None
+    reference_label: str | None = None
+    # Smallest change between two years worth a signal, beyond rounding noise (analysis/change.py).
+    min_change: float = 0.0
+    # Interval scale (a score or a deviation without a true zero): only differences are meaningful,
+    # never an index or a relative difference.
+    interval: bool = False
+
+    def decimals_for(self, source_id: str | None = None, status: str | None = None) -> int:
+        """Decimals to show a value with: the source's own precision for a published value."""
+        if status in (None, "observed") and source_id is not None:
+            for column in self.columns:
+                if column.source == source_id and column.decimals is not None:
+                    return column.decimals
+        return self.decimals
+
+    def source_precision(self, source_id: str | None) -> int:
+        """The coarsest precision (fewest decimals) any published column of this indicator has."""
+        decimals = [c.decimals for c in self.columns if c.decimals is not None
+                    and (source_id is None or c.source == source_id)]
+        return min(decimals) if decimals else self.decimals
+
+    @property
+    def tolerance(self) -> float:
+        """Differences up to this are "gelijk": the catalogue's value, else one unit of the coarsest
+        published precision (59 and 60 published as whole numbers may both be 59,5)."""
+        if self.tolerance_value is not None:
+            return self.tolerance_value
+        return 10.0 ** -self.source_precision(None)
 
 
 @dataclass(frozen=True)
@@ -172,6 +226,9 @@ class Catalogue:
         return {t: inds for t, inds in grouped.items() if inds}
 
 
+# Units of scores and deviations: interval scales unless the catalogue says ``scale: ratio``.
+INTERVAL_UNITS = frozenset({"score", "afwijking"})
+
 _REQUIRED = ("id", "label", "theme", "unit", "direction", "aggregation")
 
 
@@ -201,6 +258,34 @@ def _parse_aggregation(raw: object, file: str, where: str) -> AggregationRule:
         raise InputError(file, "verhouding zonder teller of noemer",
                          column=f"{where}.aggregation", expected="numerator en denominator")
     return rule
+
+
+def _is_share_or_rate(unit: str) -> bool:
+    """Units whose value is a share or rate of a population (so a small base makes it noise)."""
+    return unit == "%" or unit.startswith("per ")
+
+
+def _parse_minimum_base(raw: object, unit: str, aggregation: AggregationRule, compute: ComputeRule | None,
+                        file: str, where: str) -> MinimumBase | None:
+    """The indicator's minimum base: explicit ``{base, minimum}``, ``none``, or derived by default.
+
+    Default: a share or rate (unit % or "per ...") of inhabitants or households gets the CBS minimum of
+    ``DEFAULT_MINIMUM_BASE``, the base being the compute denominator, else the aggregation's denominator
+    or weight. So indicators added later inherit the rule without a catalogue field.
+    """
+    if raw in (None, "none", False):
+        return None
+    if raw == "default":
+        if not _is_share_or_rate(unit):
+            return None
+        base = (compute.denominator if compute else aggregation.denominator or aggregation.weight)
+        if base in DEFAULT_MINIMUM_BASE:
+            return MinimumBase(base=base, minimum=DEFAULT_MINIMUM_BASE[base])
+        return None
+    if not isinstance(raw, dict) or "base" not in raw or "minimum" not in raw:
+        raise InputError(file, "ongeldige minimale basis", column=f"{where}.minimum_base",
+                         expected="none of {base: indicator-id, minimum: aantal}", found=raw)
+    return MinimumBase(base=str(raw["base"]), minimum=float(raw["minimum"]), note=raw.get("note"))
 
 
 def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
@@ -239,7 +324,8 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
                 raise InputError(file, "kolom verwijst naar een onbekende bron",
                                  column=f"{where}.columns", expected=", ".join(sources),
                                  found=c.get("source"))
-            columns.append(SourceColumn(source=c["source"], column=c["column"]))
+            columns.append(SourceColumn(source=c["source"], column=c["column"],
+                                        decimals=int(c["decimals"]) if "decimals" in c else None))
         compute = None
         if raw.get("compute"):
             rule = raw["compute"]
@@ -258,6 +344,7 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
                 raise InputError(file, "berekening zonder teller en noemer of som", column=f"{where}.compute",
                                  expected="{numerator, denominator} of {sum: [...]}", found=rule)
         unit = str(raw["unit"])
+        aggregation = _parse_aggregation(raw["aggregation"], file, where)
         indicators[ind_id] = IndicatorDef(
             id=ind_id,
             label=raw["label"],
@@ -266,17 +353,27 @@ def parse_catalogue(data: dict, file: str = "catalogue.yaml") -> Catalogue:
             unit=unit,
             direction=direction,
             decimals=int(raw.get("decimals", 1 if unit == "%" else 0)),
-            aggregation=_parse_aggregation(raw["aggregation"], file, where),
+            aggregation=aggregation,
             columns=tuple(columns),
             compute=compute,
             publication=" ".join(str(raw.get("publication", "")).split()),
             stable_keys=tuple(str(k) for k in raw.get("stable_keys") or ()),
+            minimum_base=_parse_minimum_base(raw.get("minimum_base", "default"), unit, aggregation,
+                                             compute, file, where),
+            sum_group=raw.get("sum_group"),
+            tolerance_value=float(raw["tolerance"]) if raw.get("tolerance") is not None else None,
+            reference_level=float(raw["reference_level"]) if raw.get("reference_level") is not None else None,
+            reference_label=raw.get("reference_label"),
+            min_change=float(raw.get("min_change", 0.0)),
+            interval=raw.get("scale", "interval" if unit in INTERVAL_UNITS else "ratio") == "interval",
         )
     # References between indicators must resolve.
     for ind in indicators.values():
         refs = list(ind.aggregation.inputs)
         if ind.compute:
             refs += list(ind.compute.inputs)
+        if ind.minimum_base:
+            refs.append(ind.minimum_base.base)
         for ref in refs:
             if ref not in indicators:
                 raise InputError(file, "verwijzing naar een onbekende indicator",

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gebiedsatlas.indicators.aggregate import aggregate_groups
+from gebiedsatlas.indicators.aggregate import aggregate_groups, input_period_note
 from gebiedsatlas.indicators.catalogue import AggregationMethod, Catalogue
 from gebiedsatlas.periods import nearest_period
 from gebiedsatlas.status import Status
@@ -233,14 +233,26 @@ def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catal
         if rule.method is AggregationMethod.NONE:
             continue
         rows = np.flatnonzero(indicator_codes == code)
+        compute = catalogue[indicator_id].compute
+        if compute is not None:
+            # A share the catalogue computes from two counts is computed for the parent from the
+            # parent's own counts (``compute_shares`` after the counts are derived), never averaged
+            # from the children's shares: the share must match the counts shown beside it. Only
+            # periods without those counts (the 2022 shares) are aggregated.
+            rows = rows[~np.isin(period[rows], periods_of.get(compute.numerator, []))]
+            if not len(rows):
+                continue
         group = parent_codes[rows].astype(np.int64) * _PERIOD_FACTOR + period[rows]
         frame = pd.DataFrame({"group": group, "value": value[rows]})
+        used_by_period: dict[int, dict[str, int | None]] = {}
         for role in ("weight", "numerator", "denominator"):
             input_id = getattr(rule, role)
             if not input_id:
                 continue
             available = periods_of.get(input_id, [])
             nearest = {p: nearest_period(available, p) for p in np.unique(period[rows]).tolist()}
+            for p, at in nearest.items():
+                used_by_period.setdefault(p, {})[input_id] = at
             at = np.array([nearest[p] if nearest[p] is not None else -1 for p in period[rows].tolist()])
             keys = child_codes[rows].astype(np.int64) * _PERIOD_FACTOR + at
             frame[role] = lookup(input_id).reindex(keys).to_numpy()
@@ -265,6 +277,16 @@ def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catal
         notes = np.array([f"{describe}: {k // len(coverages) // _MEMBERS_FACTOR} van "
                           f"{k // len(coverages) % _MEMBERS_FACTOR} deelgebieden "
                           f"(dekking {coverages[k % len(coverages)]:.0%})" for k in distinct.tolist()], dtype=object)
+        method_notes = notes[combos]
+        suffix = {p: input_period_note(rule, p, used) for p, used in used_by_period.items()}
+        if any(suffix.values()):
+            # Which year's weights a past year used, per distinct (note, period): not per row.
+            period_codes, distinct_periods = pd.factorize(periods)
+            width = len(distinct_periods)
+            keyed, keys = pd.factorize(combos.astype(np.int64) * width + period_codes)
+            texts = np.array([notes[k // width] + suffix.get(int(distinct_periods[k % width]), "")
+                              for k in keys.tolist()], dtype=object)
+            method_notes = texts[keyed]
         derived = pd.DataFrame({
             "area_code": np.asarray(names, dtype=object),
             "indicator_id": indicator_id,
@@ -273,7 +295,7 @@ def _derived_rows(obs: pd.DataFrame, parent_of: dict[str, str], catalogue: Catal
             "status": Status.DERIVED.value,
             "source_id": np.asarray(source_names[first.loc[groups, "source"].to_numpy()], dtype=object),
             "boundary_year": first.loc[groups, "boundary"].to_numpy(),
-            "method": notes[combos],
+            "method": method_notes,
         })
         new.append(compact(derived))  # categorical right away: a million method strings add up
     return new

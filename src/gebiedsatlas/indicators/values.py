@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.index import AreaIndex, area_index
-from gebiedsatlas.indicators.aggregate import aggregate
+from gebiedsatlas.indicators.aggregate import aggregate, input_period_note
 from gebiedsatlas.indicators.catalogue import Catalogue, load_catalogue
 from gebiedsatlas.periods import nearest_period
 from gebiedsatlas.status import Status
@@ -157,15 +157,18 @@ def group_values(session: Session, code: str, name: str, level: str,
             members = members_for(period)
             frame = pd.DataFrame({"area_code": members})
             frame["value"] = frame["area_code"].map(by_key[(indicator_id, period)])
+            used_periods = {}
             for role in ("weight", "numerator", "denominator"):
                 input_id = getattr(rule, role)
                 if input_id:
                     at = nearest_period(periods_of.get(input_id, []), period)
+                    used_periods[input_id] = at
                     frame[role] = frame["area_code"].map(by_key.get((input_id, at), pd.Series()))
             result = aggregate(rule, frame)
             if result.has_value:
                 method = (f"{rule.describe()}: {result.used} van {result.members} gebieden "
-                          f"(dekking {result.coverage:.0%})")
+                          f"(dekking {result.coverage:.0%})"
+                          + input_period_note(rule, period, used_periods))
                 status = Status.DERIVED.value
             else:
                 method, status = result.reason, Status.MISSING.value

@@ -29,9 +29,16 @@ from gebiedsatlas.errors import InputError
 from gebiedsatlas.indicators.catalogue import Catalogue, load_catalogue
 from gebiedsatlas.indicators.derive import (
     OBSERVATION_COLUMNS,
+    compact,
     compute_shares,
     concat_observations,
     derive_parents,
+)
+from gebiedsatlas.indicators.quality import (
+    apply_minimum_base,
+    check_plausibility,
+    check_range,
+    implausible_shares,
 )
 from gebiedsatlas.sources import stock_changes
 from gebiedsatlas.sources.boundaries import read_boundaries
@@ -130,13 +137,18 @@ def build_observations(batches: list[SourceBatch], areas: dict, catalogue: Catal
     if unknown:
         raise InputError("data/", "waarden voor onbekende gebieden", column="area_code",
                          expected="codes uit de gebiedsbestanden", found=sorted(unknown)[:5])
+    # Published values failing a plausibility check are marked before anything is derived from them.
+    obs = check_plausibility(obs, catalogue)
     obs = compute_shares(obs, catalogue)
     parent_of = {code: a["parent_code"] for code, a in areas.items() if a["parent_code"]}
     obs = derive_parents(obs, parent_of, catalogue, "BU")
     obs = derive_parents(obs, parent_of, catalogue, "WK")
     # Derived wijk/gemeente counts give new shares (e.g. the 2024 age mix of a gemeente).
     obs = compute_shares(obs, catalogue)
-    return obs
+    obs = implausible_shares(obs, catalogue)
+    obs = check_range(obs, catalogue)  # derived shares too
+    obs = apply_minimum_base(obs, catalogue)
+    return compact(obs)
 
 
 def _write(session, catalogue: Catalogue, areas: dict, batches: list[SourceBatch],

@@ -113,7 +113,8 @@ class AreaSetMember(Base):
 class Observation(Base):
     """One value of one indicator for one area and period, with its status and provenance.
 
-    ``status`` is one of observed, suppressed, missing, derived, converted; ``value`` is NULL unless the
+    ``status`` is one of observed, suppressed, missing, derived, converted, too_small, implausible
+    (``gebiedsatlas.status.Status``); ``value`` is NULL unless the
     status is observed, derived or converted. ``method`` says how a derived value was computed.
 
     The primary key (indicator, period, area) is also the physical order (migration 0004: ``WITHOUT

@@ -267,7 +267,7 @@ def get_change(session: SessionDep,
     body = {"indicator": indicator, "from": result.period_from, "to": result.period_to, "level": result.level,
             "scope": result.scope, "z_threshold": result.z_threshold, "min_change": result.min_change,
             "median_change": result.median_change, "noise_scale": result.noise_scale,
-            "compared": result.compared, "excluded_small": result.excluded_small,
+            "compared": result.compared, "exceeding": result.exceeding, "excluded_small": result.excluded_small,
             "signals": int(result.table["signal"].sum()), "boundary_year": result.boundary_year,
             "converted": result.converted, "unconvertible": result.unconvertible,
             "boundary_note": result.boundary_note}

@@ -61,6 +61,13 @@ def _attribution(session: Session, source_ids) -> str:
     return "; ".join(sorted({sources[s].attribution for s in source_ids if s in sources}))
 
 
+def shown_decimals(frame: pd.DataFrame) -> list[int]:
+    """Decimals each value is shown with: the precision its source publishes (``decimals_for``)."""
+    catalogue = load_catalogue()
+    return [catalogue[i].decimals_for(s, st) if i in catalogue else 0
+            for i, s, st in zip(frame["indicator_id"], frame["source_id"], frame["status"], strict=True)]
+
+
 def _column(series: pd.Series) -> list:
     """One column as Python values, NaN/NA as None."""
     if series.dtype.kind == "f":  # the common case, at C speed: ``tolist`` then a NaN test per value
@@ -245,6 +252,7 @@ def get_values(
     frame = frame.sort_values(["indicator_id", "period", "area_code"], kind="stable")
     sources = _sources(session)
     frame["bron"] = frame["source_id"].map({s: sources[s].attribution for s in sources}).fillna("")
+    frame["decimals"] = shown_decimals(frame)
     rows = _records(frame)
     source_ids = set(frame["source_id"].unique())  # not ``set(column)``: 14,574 element look-ups
     if format != "json":

@@ -11,6 +11,10 @@ from datetime import date, datetime
 from numbers import Real
 
 NO_DATA = "geen gegevens"
+TOO_SMALL = "te kleine aantallen"
+IMPLAUSIBLE = "niet plausibel"
+# Statuses without a number that have their own words instead of "geen gegevens".
+_NO_NUMBER_WORDS = {"too_small": TOO_SMALL, "implausible": IMPLAUSIBLE}
 MONTHS = ("januari", "februari", "maart", "april", "mei", "juni", "juli", "augustus", "september",
           "oktober", "november", "december")
 # Statuses that carry a number; anything else (suppressed, missing, unknown) shows no number.
@@ -80,7 +84,7 @@ def format_value(value: object, status: str | None = "observed", decimals: int =
     A suppressed (geheim) or missing value is never a number, even if some number was passed.
     """
     if status is not None and str(status) not in _STATUSES_WITH_VALUE:
-        return NO_DATA
+        return _NO_NUMBER_WORDS.get(str(status), NO_DATA)
     if not _is_number(value):
         return NO_DATA
     return format_unit(format_number(value, decimals), unit)
@@ -97,6 +101,8 @@ STATUS_LABELS = {
     "missing": "geen gegevens",
     "derived": "afgeleid",
     "converted": "omgerekend",
+    "too_small": TOO_SMALL,
+    "implausible": IMPLAUSIBLE,
 }
 
 

@@ -286,3 +286,24 @@ def sources_page(request: Request, session: SessionDep):
     return templates.TemplateResponse(request, "sources.html", {
         "sources": sources, "statuses": list(Status), "catalogue": catalogue, "data_status": data_status(session),
     })
+
+
+QUALITY_PAGE_ROWS = 500
+
+
+@router.get("/kwaliteit", response_class=HTMLResponse)
+def quality_page(request: Request, session: SessionDep,
+                 status: Annotated[str, Query()] = Status.IMPLAUSIBLE.value):
+    """The data-quality report: values not shown as numbers, per indicator, each with its reason."""
+    from gebiedsatlas.indicators.quality import quality_counts, quality_rows
+
+    if status not in (Status.IMPLAUSIBLE.value, Status.TOO_SMALL.value):
+        raise HTTPException(400, "kies status=implausible of status=too_small")
+    catalogue = load_catalogue()
+    counts = quality_counts(session)
+    rows = quality_rows(session, status, QUALITY_PAGE_ROWS + 1)
+    return templates.TemplateResponse(request, "quality.html", {
+        "counts": counts, "rows": rows[:QUALITY_PAGE_ROWS], "more": len(rows) > QUALITY_PAGE_ROWS,
+        "status": Status(status), "statuses": [Status.IMPLAUSIBLE, Status.TOO_SMALL], "catalogue": catalogue,
+        "limit": QUALITY_PAGE_ROWS,
+    })
