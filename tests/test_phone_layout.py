@@ -152,14 +152,15 @@ def test_profile_on_a_phone_keeps_every_comparison_visible(browser, live_server)
 
 
 def _scroll_through(page) -> None:
-    """Scroll to the bottom in screen steps, so lazily drawn charts are drawn for the screenshot."""
-    height = page.evaluate("document.documentElement.scrollHeight")
-    step = page.viewport_size["height"]
-    for y in range(0, height, step):
-        page.evaluate(f"window.scrollTo(0, {y})")
+    """Scroll every chart into view, so lazily drawn charts are drawn for the screenshot (the page
+    grows while they draw, so a fixed list of scroll positions can miss the last ones). Charts in a
+    hidden part of the page (display: none) are never drawn, and are not waited for."""
+    visible = "[...document.querySelectorAll('[data-vega-spec]')].filter(el => el.offsetParent !== null)"
+    for index in range(page.evaluate(f"{visible}.length")):
+        page.evaluate(f"{visible}[{index}].scrollIntoView()")
         page.wait_for_timeout(60)
-    page.wait_for_function("() => [...document.querySelectorAll('[data-vega-spec]')]"
-                           ".every(el => ['ready', 'error'].includes(el.dataset.chartState))", timeout=60_000)
+    page.wait_for_function(f"() => {visible}.every(el => ['ready', 'error'].includes(el.dataset.chartState))",
+                           timeout=60_000)
     page.evaluate("window.scrollTo(0, 0)")
 
 
