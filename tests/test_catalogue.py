@@ -209,7 +209,8 @@ def test_fetched_editions_map_only_through_real_codebooks(data_dir):
     catalogue = load_catalogue()
     kwb_sources = {c.source for ind in catalogue.indicators.values() for c in ind.columns
                    if c.source.startswith("cbs-kwb-")}
-    assert kwb_sources == {"cbs-kwb-2022", "cbs-kwb-2024", "cbs-kwb-gemeenten"}
+    # cbs-kwb-gemeenten and cbs-kwb-2022-buurten use CBS download names (p_koopw …), never OData keys.
+    assert kwb_sources == {"cbs-kwb-2022", "cbs-kwb-2024", "cbs-kwb-gemeenten", "cbs-kwb-2022-buurten"}
     codebook = _codebook_2024(data_dir)
     stems = {key.rsplit("_", 1)[0] for key in codebook}
     for ind in catalogue.indicators.values():

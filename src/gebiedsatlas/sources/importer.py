@@ -42,7 +42,12 @@ from gebiedsatlas.indicators.quality import (
 )
 from gebiedsatlas.sources import stock_changes
 from gebiedsatlas.sources.boundaries import read_boundaries
-from gebiedsatlas.sources.kwb import read_kwb2022, read_kwb2024, read_kwb_gemeenten
+from gebiedsatlas.sources.kwb import (
+    read_kwb2022,
+    read_kwb2022_buurten,
+    read_kwb2024,
+    read_kwb_gemeenten,
+)
 from gebiedsatlas.sources.leefbaarometer import read_leefbaarometer
 from gebiedsatlas.sources.records import AreaRecord, SourceBatch
 from gebiedsatlas.sources.tables import read_rows, require_code
@@ -84,10 +89,11 @@ def read_bundled(data_dir: Path, catalogue: Catalogue, report: Report) -> list[S
     # a trend on those boundaries would strand every other year (see indicators/harmonise.py).
     boundary_years = {o[6] for b in (kwb2022, kwb2024) for o in b.observations}
     gemeenten = read_kwb_gemeenten(data_dir, catalogue, province_of, published, boundary_years)
+    buurten2022 = read_kwb2022_buurten(data_dir, catalogue)
     report("Leefbaarometer lezen")
     lbm = read_leefbaarometer(data_dir, catalogue)
     report("Grenzen lezen en vereenvoudigen")
-    return [kwb2022, kwb2024, gemeenten, lbm, *read_boundaries(data_dir)]
+    return [kwb2022, kwb2024, gemeenten, buurten2022, lbm, *read_boundaries(data_dir)]
 
 
 def merge_areas(batches: list[SourceBatch]) -> dict[str, AreaRecord | dict]:

@@ -86,6 +86,29 @@ def read_kwb2022(data_dir: Path, catalogue: Catalogue) -> SourceBatch:
     return batch
 
 
+BUURTEN_2022_FILE = "kwb2022_85318NED_buurten_nieuwegein.csv"
+
+
+def read_kwb2022_buurten(data_dir: Path, catalogue: Catalogue) -> SourceBatch:
+    """Buurten of Nieuwegein with their 2022 housing figures (CBS 85318NED, download names).
+
+    The only wijk/buurt housing figures found redistributed for a New Town; see PROVENANCE for how
+    they were checked and why a few cells are CBS's '.' (secret) rather than the copy's 0.
+    """
+    source_id, period = "cbs-kwb-2022-buurten", 2022
+    batch = SourceBatch(source_id)
+    columns = catalogue.columns_of(source_id)
+    path = data_dir / "cbs" / BUURTEN_2022_FILE
+    for line, row in read_rows(path, ["gwb_code_10", "regio", *columns]):
+        code = require_code(row["gwb_code_10"], file=path, row=line, column="gwb_code_10",
+                            prefix="BU", length=10)
+        batch.areas.append(AreaRecord(code, Level.BUURT, row["regio"].strip(), parent_code_of(code),
+                                      period))
+        batch.observations += _observations(path, line, row, code, columns, source_id, period)
+    batch.files.append(str(path))
+    return batch
+
+
 def read_kwb2024(data_dir: Path, catalogue: Catalogue, names_2022: dict[str, str],
                  province_of: dict[str, str]) -> SourceBatch:
     """Gemeenten, wijken and buurten with their 2024 figures (CBS 85984NED).
