@@ -375,3 +375,34 @@ def test_without_tenure_per_wijk_the_gemeente_figures_serve(client):
     assert "gebiedsatlas fetch cbs --area-set nta" in page
     assert 'id="scenarios-gemeenteniveau"' in page and "Op gemeenteniveau" in page
     assert programme["scenarios"] and programme["scenarios"][0]["sociaal_start"] == pytest.approx(27)
+
+
+@pytest.mark.browser
+def test_a_realisation_in_the_browser_delivers_linked_projects_and_pages_fit_a_phone(fresh_db_url, page):
+    """Over real HTTP in Chromium: the realisation form of the agreement page updates the linked projects,
+    and the agreement page (programme effect) and the gemeente page at gemeente level fit 390 px, axe-clean."""
+    from conftest import LiveServer
+
+    editor = member(fresh_db_url, "Gemeente Almere", "redacteur")
+    _, commitment_id, almere = _almere_agreement(fresh_db_url, output=True)
+    _linked_projects(fresh_db_url, commitment_id, almere)
+    server = LiveServer(fresh_db_url)
+    base = server.url
+    try:
+        login_in_browser(page, base, editor)
+        page.goto(f"{base}/afspraken/afspraak/{commitment_id}")
+        page.fill("#veld-year", "2026")
+        page.fill("#veld-value", "35")
+        page.get_by_role("button", name="Realisatie opslaan").click()
+        page.wait_for_url(re.compile(r"#realisaties"))
+        table = page.get_by_role("table", name="Gekoppelde projecten uit het woonprogramma").inner_text()
+        assert re.search(r"Eerste\s+opgeleverd\s+2026", table) and re.search(r"Tweede\s+vergund\s+2026", table)
+        assert _phases(fresh_db_url)["Eerste"] == ("opgeleverd", 2026)
+        page.set_viewport_size({"width": 390, "height": 844})
+        for path in (f"/afspraken/afspraak/{commitment_id}", "/woonprogramma/GM0034"):
+            page.goto(f"{base}{path}")
+            assert page.evaluate("document.documentElement.scrollWidth") <= 390, path
+            assert axe_violations(page) == [], path
+        assert page.js_errors == []
+    finally:
+        server.stop()
