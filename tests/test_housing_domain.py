@@ -349,4 +349,30 @@ def test_commitment_links_projects_realisation_updates_them_and_a_target_becomes
         adopted = services.adopt_target(session, targets.target_by_key(session, "npa-sociale-huur-30"), agreement,
                                         [almere], SETUP)
         assert "Ten minste 30 % sociale huur per gemeente" in session.get(Commitment, adopted.id).text
-        assert targets.target_by_key(session, "npa-sociale-huur-30").commitment_id == adopted.id
+        # the link is kept on the commitment side: the national default gets no new version
+        assert services.adopted_target(session, adopted.id).target_key == "npa-sociale-huur-30"
+        assert [a.commitment_id for a in services.adoptions(session, "npa-sociale-huur-30")] == [adopted.id]
+        assert targets.versions(session, "npa-sociale-huur-30") == []
+
+
+def test_without_tenure_per_wijk_the_programme_runs_on_the_gemeente_figures(db_url):
+    with db.session_scope(db_url) as session:
+        prog = services.programme(session, "GM0034")
+        if prog.stock.level == "wijk":
+            pytest.skip("this store has tenure per wijk")
+        # Almere, 1 januari 2024 (CBS KWB, data/cbs/kwb2020_2025_gemeenten_woningen.csv): 92 353 woningen,
+        # 62 % koop, 27 % corporatie, 11 % overige verhuurders
+        whole = prog.stock.gemeente
+        assert (prog.stock.year, whole.total, whole.shares) == (
+            2024, 92353, {"koop": 62, "corporatie": 27, "particulier": 11})
+        assert prog.stock.wijken == {} and prog.stock.total["corporatie"] == pytest.approx(24935.31)
+        assert prog.projections and all(p.wijken == {} for p in prog.projections)
+        projection = prog.projections[0]
+        assert projection.share(None, 2024) == pytest.approx(27)
+        per_wijk = targets.parse_target({
+            "key": "test-per-wijk", "label": "Sociale huur 25-45 % per wijk", "kind": "aandeel_voorraad",
+            "segment": "sociale_huur", "scope_kind": "gemeente", "scope_code": "GM0034", "per_wijk": "ja",
+            "min_share": "25", "max_share": "45", "source_kind": "woonvisie"}, "test", 1)
+        prog.targets = [per_wijk]
+        row = services.target_rows(prog, projection)[0]
+        assert row["op_gemeenteniveau"] and row["voor"] == pytest.approx(27) and row["wijken"] == []

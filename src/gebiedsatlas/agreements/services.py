@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -985,6 +985,26 @@ def _apply_year_targets(session: Session, commitment: Commitment, targets: dict[
     return changed
 
 
+# Other domains that follow realisations (the woonprogramma: linked pipeline projects) register a hook
+# here. Agreements does not import them (they import agreements); the hook runs in the caller's
+# transaction, so a failing hook rolls the realisation back with it.
+RealisationHook = Callable[[Session, "list[tuple[Commitment, int, float]]", Actor], None]
+_realisation_hooks: list[RealisationHook] = []
+
+
+def on_realisations(hook: RealisationHook) -> RealisationHook:
+    """Register ``hook(session, [(commitment, year, latest value), …], actor)``, called after realisations
+    are added (once per commitment and year, with the value of the newest version). Idempotent."""
+    if hook not in _realisation_hooks:
+        _realisation_hooks.append(hook)
+    return hook
+
+
+def _after_realisations(session: Session, reported: list[tuple[Commitment, int, float]], actor: Actor) -> None:
+    for hook in list(_realisation_hooks):
+        hook(session, reported, actor)
+
+
 def report_realisation(session: Session, commitment: Commitment, data: RealisationInput, actor: Actor) -> Realisation:
     """Add a realisation; a second report for the same year becomes a new version (never an overwrite).
 
@@ -1006,6 +1026,7 @@ def report_realisation(session: Session, commitment: Commitment, data: Realisati
     history.record(session, actor, agreement_id=commitment.agreement_id, entity="realisatie",
                    entity_id=realisation.id, action="gecorrigeerd" if previous else "gemeld",
                    field=f"{data.year} (versie {realisation.version})", old=old_value, new=data.value, at=at)
+    _after_realisations(session, [(commitment, data.year, data.value)], actor)
     return realisation
 
 
@@ -1054,6 +1075,8 @@ def report_realisations(session: Session, items: list[tuple[Commitment, Realisat
         session.execute(insert(AuditEvent), lines)
     for commitment in commitments.values():  # their loaded lists lack the new rows
         session.expire(commitment, ["realisations"])
+    newest = {(c.id, d.year): (c, d.year, d.value) for c, d in items}  # the last report of a year wins
+    _after_realisations(session, list(newest.values()), actor)
     return len(items)
 
 

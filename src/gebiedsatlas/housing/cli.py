@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.table import Table
 
 from gebiedsatlas.config import Settings
+from gebiedsatlas.housing import services as _services  # noqa: F401  (registers the realisation hook)
 
 app = typer.Typer(help="Woonprogramma: woningvoorraad en mutaties, peilmomenten, doelen.", no_args_is_help=True)
 console = Console()

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.accounts import audit
 from gebiedsatlas.accounts.audit import Actor
+from gebiedsatlas.agreements import services as agreements_services
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.housing import projects as register
 from gebiedsatlas.housing import scenarios as sc
@@ -18,7 +19,7 @@ from gebiedsatlas.housing import stock as stock_mod
 from gebiedsatlas.housing import targets as targets_mod
 from gebiedsatlas.housing.vocab import DEFAULT_RATES, KINDS, PHASE_ORDER, PHASES
 from gebiedsatlas.store.agreements import Agreement, AgreementParty, Commitment, Party
-from gebiedsatlas.store.housing import CommitmentProject, Project, Scenario, Snapshot
+from gebiedsatlas.store.housing import CommitmentProject, Project, Scenario, Snapshot, TargetAdoption
 
 HORIZON = 10
 
@@ -106,6 +107,8 @@ class Programme:
 
 
 def base_mix(stock: stock_mod.GemeenteStock) -> dict[str, dict[str, float]]:
+    if stock.level == "gemeente" and stock.gemeente is not None:
+        return {stock.gemeente_code: {**stock.gemeente.tenure, "totaal": stock.gemeente.total}}
     return {code: {**w.tenure, "totaal": w.total} for code, w in stock.wijken.items()}
 
 
@@ -119,7 +122,12 @@ def programme(session: Session, gemeente_code: str, today: date | None = None, h
     if stock.year is not None:
         base = base_mix(stock)
         for spec in [*default_specs(), *(spec for _, spec in stored)]:
-            out.projections.append(sc.project(base, stock.year, horizon, projects, spec, today))
+            projection = sc.project(base, stock.year, horizon, projects, spec, today)
+            if stock.level == "gemeente":
+                # Only the gemeente as a whole: every project counts in ``projection.gemeente``; there is
+                # no per-wijk series to show (a wijk row would be the gemeente without its projects).
+                projection.wijken = {}
+            out.projections.append(projection)
     return out
 
 
@@ -131,7 +139,12 @@ def target_rows(prog: Programme, projection: sc.Projection) -> list[dict]:
         row = {"target": t, "wijken": []}
         if t.kind == "aandeel_voorraad":
             group = sc.tenure_group(t.segment)
-            if t.per_wijk or t.scope_kind == "wijk":
+            if t.per_wijk and t.scope_kind != "wijk" and not projection.wijken:
+                # gemeente level only (no tenure per wijk yet): the whole gemeente against the range, labelled
+                before, after = projection.share(None, first, group), projection.share(None, last, group)
+                row.update(voor=before, na=after, beweging=sc.movement(before, after, t.min_share, t.max_share),
+                           op_gemeenteniveau=True)
+            elif t.per_wijk or t.scope_kind == "wijk":
                 codes = [t.scope_code] if t.scope_kind == "wijk" else list(projection.wijken)
                 for code in codes:
                     if code not in projection.wijken:
@@ -237,21 +250,53 @@ def link_projects(session: Session, commitment: Commitment, project_ids: list[in
 
 
 def apply_realisation(session: Session, commitment: Commitment, year: int, value: float, actor: Actor) -> list[int]:
-    """A realisation of ``value`` dwellings in ``year`` marks linked projects planned up to that year as
-    delivered (opgeleverd), earliest first, as far as the number covers their dwellings. Returns their ids."""
+    """What a realisation of ``value`` dwellings in ``year`` does to the linked projects (docs/housing.md,
+    "Realisatie en projecten"): linked projects already delivered in ``year`` count against the number
+    first (so a corrected report never delivers twice); then open linked projects planned up to ``year``,
+    earliest first, are marked opgeleverd with ``year`` as their delivery year, as far as the number covers
+    all of their dwellings. A lower correction undoes nothing (change the project in the register).
+    Returns the ids of the projects marked opgeleverd now."""
     delivered: list[int] = []
-    remaining = value
-    for project in linked_projects(session, commitment.id):
+    linked = linked_projects(session, commitment.id)
+    remaining = value - sum(register.gross_effect(register.data_of(p)) for p in linked
+                            if p.phase == "opgeleverd" and p.planned_year == year)
+    for project in sorted(linked, key=lambda p: (p.planned_year, p.id)):
         if project.phase == "opgeleverd" or project.planned_year > year:
             continue
-        size = register.gross_effect(register.data_of(project))
+        data = register.data_of(project)
+        size = register.gross_effect(data)
         if size > remaining:
             break
         remaining -= size
-        data = register.data_of(project)
-        register.update(session, project, register.ProjectData(**{**data.__dict__, "phase": "opgeleverd"}), actor)
+        register.update(session, project, register.ProjectData(**{**data.__dict__, "phase": "opgeleverd",
+                                                                    "planned_year": year}), actor)
         delivered.append(project.id)
+    if delivered:
+        audit.record(session, actor, "woonprogramma.realisatie", object_type="afspraak", object_id=commitment.id,
+                     agreement_id=commitment.agreement_id,
+                     detail=f"realisatie {year}: {value:g} woningen; opgeleverd: "
+                            + ", ".join(map(str, delivered)))
     return delivered
+
+
+def apply_reported_realisations(session: Session, reported: list[tuple[Commitment, int, float]],
+                                actor: Actor) -> None:
+    """The hook agreements calls after realisations are reported: update the linked projects of the
+    output commitments that have any (one query finds those, so a bulk import of other commitments
+    costs nothing more)."""
+    ids = {c.id for c, _, _ in reported if c.target_kind == "output"}
+    if not ids:
+        return
+    linked: set[int] = set()
+    for chunk in [sorted(ids)[i:i + 500] for i in range(0, len(ids), 500)]:
+        linked |= set(session.scalars(select(CommitmentProject.commitment_id)
+                                      .where(CommitmentProject.commitment_id.in_(chunk)).distinct()))
+    for commitment, year, value in sorted(reported, key=lambda r: (r[0].id, r[1])):
+        if commitment.id in linked and value is not None:
+            apply_realisation(session, commitment, year, value, actor)
+
+
+agreements_services.on_realisations(apply_reported_realisations)
 
 
 def programme_effect(session: Session, commitment: Commitment) -> dict[int, int]:
@@ -262,11 +307,23 @@ def programme_effect(session: Session, commitment: Commitment) -> dict[int, int]
     return dict(sorted(out.items()))
 
 
+def commitment_programme(session: Session, commitment: Commitment) -> dict:
+    """What the agreement page shows of the woonprogramma: the linked projects (phase, delivery year,
+    dwellings), their dwellings per year, and the target the commitment adopted (if any)."""
+    projects = [{"id": p.id, "name": p.name, "phase": PHASES.get(p.phase, p.phase), "year": p.planned_year,
+                 "dwellings": register.gross_effect(register.data_of(p))}
+                for p in linked_projects(session, commitment.id)]
+    return {"projects": projects, "effect": programme_effect(session, commitment),
+            "adopted": adopted_target(session, commitment.id)}
+
+
 def adopt_target(session: Session, target: targets_mod.Target, agreement: Agreement, party_ids: list[int],
                  actor: Actor) -> Commitment:
-    """Adopt a woonprogramma target as a commitment of an (unlocked) agreement, and remember the link."""
-    from gebiedsatlas.agreements import services as agreements
+    """Adopt a woonprogramma target as a commitment of an (unlocked) agreement.
 
+    The link is stored on the commitment side (``housing_target_adoption``): the target itself is not
+    touched, so adopting a national default never adds a version of it (only a system administrator may)."""
+    agreements = agreements_services
     raw = {"text": f"{target.label} ({target.text}; bron: {target.source_kind}).", "theme": "beschikbaarheid",
            "party_ids": party_ids, "target_kind": "none"}
     if target.kind == "volume" and target.volume:
@@ -276,9 +333,24 @@ def adopt_target(session: Session, target: targets_mod.Target, agreement: Agreem
                    year_targets="; ".join(f"{y}: {target.volume}" for y in years))
     commitment = agreements.add_commitment(session, agreement, agreements.parse_commitment(session, agreement, raw),
                                            actor)
-    target.commitment_id = commitment.id
-    targets_mod.save_target(session, target, actor)
+    session.add(TargetAdoption(commitment_id=commitment.id, target_key=target.key, target_version=target.version or 0,
+                               adopted_at=audit.now(), adopted_by=actor.user))
+    session.flush()
+    audit.record(session, actor, "woonprogramma.doel_overgenomen", object_type="afspraak", object_id=commitment.id,
+                 agreement_id=agreement.id,
+                 detail=f"doel {target.key} (versie {target.version or 0}) overgenomen als afspraak {commitment.id}")
     return commitment
+
+
+def adopted_target(session: Session, commitment_id: int) -> TargetAdoption | None:
+    """The target a commitment adopted, if any."""
+    return session.get(TargetAdoption, commitment_id)
+
+
+def adoptions(session: Session, key: str) -> list[TargetAdoption]:
+    """Every commitment that adopted the target ``key`` (a national default may be adopted by many)."""
+    return list(session.scalars(select(TargetAdoption).where(TargetAdoption.target_key == key)
+                                .order_by(TargetAdoption.commitment_id)))
 
 
 RATES_DOC = {phase: f"{rate:.0%}".replace(".", ",") for phase, rate in DEFAULT_RATES.items()}

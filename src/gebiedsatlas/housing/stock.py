@@ -27,6 +27,9 @@ PERIOD_INDICATORS = ("bag_bouwperiode_voor_1945", "bag_bouwperiode_1945_1959", "
 WITH_VALUE = ("observed", "derived", "converted")
 NO_CBS = ("geen CBS-cijfers: de woningvoorraad naar eigendom (koop, corporatie, overige verhuurders) staat nog niet "
           "in de atlas. Laad de Kerncijfers wijken en buurten met deze kolommen (gebiedsatlas import).")
+NO_WIJK_TENURE = ("De verdeling naar eigendom per wijk staat nog niet in de atlas; die verschijnt na "
+                  "gebiedsatlas fetch cbs --area-set nta (of na een upload van het eigen bezit van een corporatie). "
+                  "Tot dan rekent het woonprogramma met de cijfers van de hele gemeente.")
 
 
 @dataclass
@@ -50,12 +53,17 @@ class GemeenteStock:
     gemeente_code: str
     year: int | None
     wijken: dict[str, WijkStock] = field(default_factory=dict)
-    note: str | None = None  # why there is no figure
+    note: str | None = None  # why there is no figure (or, at gemeente level, why there is none per wijk)
+    # "wijk": tenure per wijk; "gemeente": only the gemeente's own figures (``gemeente``), wijken empty.
+    level: str = "wijk"
+    gemeente: WijkStock | None = None
     building_periods: dict[str, dict[str, float]] = field(default_factory=dict)
     dwelling_types: dict[str, dict[str, float]] = field(default_factory=dict)
 
     @property
     def total(self) -> dict[str, float]:
+        if self.level == "gemeente" and self.gemeente is not None:
+            return {"totaal": self.gemeente.total, **self.gemeente.tenure}
         out: dict[str, float] = defaultdict(float)
         for w in self.wijken.values():
             out["totaal"] += w.total
@@ -116,7 +124,23 @@ def cbs_stock(session: Session, gemeente_code: str) -> GemeenteStock:
                     if any(v is not None for v in found.values()):
                         out.building_periods[code] = {k: v for k, v in found.items() if v is not None}
             return out
+    whole = gemeente_tenure(session, gemeente_code)
+    if whole is not None:  # the bundled KWB has tenure per gemeente only: use it, labelled as such
+        return GemeenteStock(gemeente_code, whole.year, note=NO_WIJK_TENURE, level="gemeente", gemeente=whole)
     return GemeenteStock(gemeente_code, None, note=NO_CBS)
+
+
+def gemeente_tenure(session: Session, gemeente_code: str) -> WijkStock | None:
+    """The gemeente's own stock by tenure (KWB, newest year with the stock and all three shares)."""
+    name = session.scalar(select(Area.name).where(Area.code == gemeente_code)) or gemeente_code
+    values = _values(session, [gemeente_code], [STOCK, *TENURE_INDICATORS.values()])
+    for year in sorted({p for (_a, _i, p) in values}, reverse=True):
+        total = values.get((gemeente_code, STOCK, year))
+        shares = {t: values.get((gemeente_code, ind, year)) for t, ind in TENURE_INDICATORS.items()}
+        if total is not None and all(v is not None for v in shares.values()):
+            return WijkStock(gemeente_code, name, year, total, {t: total * v / 100 for t, v in shares.items()},
+                             shares)
+    return None
 
 
 # ---------------------------------------------------------------- party stock

@@ -194,3 +194,20 @@ class CommitmentProject(Base):
                                                           ondelete="CASCADE"), primary_key=True)
     project_id: Mapped[int] = mapped_column(ForeignKey("housing_project.id", name="fk_housing_link_project",
                                                        ondelete="CASCADE"), primary_key=True)
+
+
+class TargetAdoption(Base):
+    """A commitment that adopted a woonprogramma target (``key``, at ``target_version``; 0 = the shipped default).
+
+    The link lives on the commitment side on purpose: adopting is an agreements action (ADD_COMMITMENT) and
+    must never add a version of the target, which for a national default only a system administrator may do.
+    """
+
+    __tablename__ = "housing_target_adoption"
+
+    commitment_id: Mapped[int] = mapped_column(ForeignKey("commitment.id", name="fk_housing_adoption_commitment",
+                                                          ondelete="CASCADE"), primary_key=True)
+    target_key: Mapped[str] = mapped_column(String(64), index=True)
+    target_version: Mapped[int] = mapped_column(Integer, default=0)
+    adopted_at: Mapped[datetime] = mapped_column(DateTime)
+    adopted_by: Mapped[str] = mapped_column(String(254))

@@ -43,6 +43,7 @@ from gebiedsatlas.agreements.vocab import (
 from gebiedsatlas.analysis.availability import indicators_with_data, missing_sources
 from gebiedsatlas.areas.codes import Level
 from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.housing import services as housing
 from gebiedsatlas.indicators.catalogue import load_catalogue
 from gebiedsatlas.store.agreements import Agreement, Party
 from gebiedsatlas.web import atlas_charts, uploads
@@ -545,6 +546,7 @@ def commitment_page(request: Request, session: SessionDep, commitment_id: int):
         "versions_page": _pages(page, total, VERSIONS_PER_PAGE),
         "planned": {t.year: t.planned for t in commitment.year_targets},
         "years": list(range(agreement.period_start, agreement.period_end + 1)),
+        "woonprogramma": housing.commitment_programme(session, commitment),
         "may": {"edit": _may(request, Action.EDIT_COMMITMENT, commitment_target(commitment)),
                 "year_targets": _may(request, Action.EDIT_YEAR_TARGETS, commitment_target(commitment)),
                 "report": _may(request, Action.REPORT_REALISATION, commitment_target(commitment))},

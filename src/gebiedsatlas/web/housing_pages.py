@@ -585,7 +585,10 @@ def api_programme(session: SessionDep, gemeente_code: str):
     prog = services.programme(session, area.code)
     return JSONResponse({
         "gemeente": area.code, "naam": area.name, "voorraad_jaar": prog.stock.year,
-        "voorraad_opmerking": prog.stock.note,
+        "voorraad_opmerking": prog.stock.note, "voorraad_niveau": prog.stock.level,
+        "voorraad_gemeente": {"woningen": prog.stock.gemeente.total, **prog.stock.gemeente.tenure,
+                              "aandelen": prog.stock.gemeente.shares, "bron": "CBS Kerncijfers wijken en buurten"}
+        if prog.stock.gemeente is not None else None,
         "voorraad": {c: {"naam": w.name, "woningen": w.total, **w.tenure} for c, w in prog.stock.wijken.items()},
         "doelen": [{"key": t.key, "tekst": t.text, "label": t.label, "bron": t.source_kind, "brontekst": t.source_text,
                     "versie": t.version} for t in prog.targets],
