@@ -65,7 +65,7 @@ def test_nta_share_is_recomputed_from_the_gemeenten_by_woningvoorraad(client, da
         stock = {r["code"]: float(r["Woningvoorraad_35"]) for r in csv.DictReader(fh) if r["soort"] == "Gemeente"}
     expected = sum(float(bundled[c]["p_wcorpw"]) * stock[c] for c in NTA) / sum(stock[c] for c in NTA)
     rows = list(csv.DictReader(io.StringIO(
-        client.get("/vergelijken.csv?areas=GM0034,GM0637,nta&format=csv").text)))
+        client.get("/vergelijken.csv?areas=GM0034,GM0637,nta&format=csv&vorm=lang").text)))
     corporatie = {r["gebied_code"]: r for r in rows if r["indicator_id"] == "huurwoningen_corporatie"}
     assert (corporatie["GM0034"]["waarde"], corporatie["GM0637"]["waarde"]) == ("27", "34")
     assert corporatie["GM0034"]["periode"] == "2024"

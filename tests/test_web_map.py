@@ -183,6 +183,8 @@ def test_map_draws_one_shape_per_area_and_tooltip_and_click(live_server, page):
     feature = next(f for f in geo["features"] if f["id"] == ALMERE_HAVEN)
     point = shape(feature["geometry"]).representative_point()
     xy = page.evaluate("([lat, lng]) => atlasMap.map.latLngToContainerPoint([lat, lng])", [point.y, point.x])
+    # The map sits below the form, town buttons and legend: bring it to the top so the point is on screen.
+    page.evaluate("document.getElementById('atlas-map').scrollIntoView()")
     box = page.locator("#atlas-map").bounding_box()
     page.mouse.move(box["x"] + xy["x"], box["y"] + xy["y"])
     tooltip = page.locator(".atlas-tooltip")

@@ -113,6 +113,9 @@ def fit_typology(values: pd.DataFrame, level: Level, k: int = DEFAULT_K,
     coverage = values.notna().mean()
     features = [f for f in values.columns if coverage[f] >= MIN_FEATURE_COVERAGE]
     complete = values[features].dropna()
+    if not features or len(complete) < k:
+        # Too few complete areas in this year to form k types (a year without data): no typology.
+        return [], pd.Series(dtype=int), features
     z = encode(complete)
     model = KMeans(n_clusters=k, random_state=random_state, n_init=4).fit(z.to_numpy())
     labels = pd.Series(model.labels_, index=z.index)
