@@ -33,8 +33,7 @@ def values(rows: list[tuple]) -> pd.DataFrame:
 def convert(rows, from_areas, to_areas, indicators, population=None):
     walk = cw.build_crosswalk(from_areas, to_areas, 2020, 2021, population)
     forward = walk[walk["from_year"] == 2020]
-    backward = walk[walk["from_year"] == 2021]
-    out = cv.convert_values(values(rows), forward, backward, load_catalogue(), indicators)
+    out = cv.convert_values(values(rows), forward, load_catalogue(), indicators)
     return walk, out.set_index(["area_code", "indicator_id"])
 
 
@@ -53,7 +52,7 @@ def test_split_apportions_counts_by_area():
     assert out.loc[("BU00010003", "inwoners"), "value"] == pytest.approx(400)
     row = out.loc[("BU00010002", "inwoners")]
     assert row["status"] == "converted" and row["boundary_year"] == 2021
-    assert "omgerekend naar grenzen 2021" in row["method"] and "overlap 100%" in row["method"]
+    assert "omgerekend naar grenzen 2021" in row["method"] and "dekking 100%" in row["method"]
 
 
 def test_split_weighted_by_population():
@@ -104,7 +103,9 @@ def test_merge_with_a_missing_part_gives_no_count_and_says_why():
     _, out = convert(rows, areas(**MERGE_FROM), areas(**MERGE_TO), ["inwoners"])
     row = out.loc[("BU00010009", "inwoners")]
     assert pd.isna(row["value"]) and row["status"] == "missing"
-    assert "overlap 20%" in row["method"] and "niet alle deelgebieden" in row["method"]
+    # The forward rows say one of the two parts has a value; how much of the area it is they do not say,
+    # so no coverage is claimed for a value without a number.
+    assert row["method"].endswith("1 gebied(en) van 2020; niet alle deelgebieden hebben een waarde")
 
 
 def test_recoded_area_and_unchanged_area():
@@ -116,7 +117,7 @@ def test_recoded_area_and_unchanged_area():
     assert forward.loc["BU00010001", ["to_code", "weight", "method"]].tolist() == ["BU00010005", 1.0, "recoded"]
     assert forward.loc["BU00010002", ["to_code", "weight", "method"]].tolist() == ["BU00010002", 1.0, "unchanged"]
     rows = [("BU00010001", "stedelijkheid", 2020, 2.0)]
-    out = cv.convert_values(values(rows), walk[walk["from_year"] == 2020], walk[walk["from_year"] == 2021],
+    out = cv.convert_values(values(rows), walk[walk["from_year"] == 2020],
                             load_catalogue(), ["stedelijkheid"]).set_index("area_code")
     assert out.loc["BU00010005", "value"] == 2.0  # a class moves with a whole area only
 
@@ -124,7 +125,9 @@ def test_recoded_area_and_unchanged_area():
 def test_an_unchanged_area_does_not_drop_a_part_its_neighbour_moves_into_it():
     # SYNTHETIC (the WK003416 case): T keeps 95 % of its 2021 outline from T (2020), so on its own it would
     # be unchanged backwards, but the other 5 % is 1/6 of the small N, which moves that part into T. T has
-    # no WOZ value, N has: the converted value rests on N and must say N covers 5 % of T, not 0 %.
+    # no WOZ value, N has. By the forward rows (the ones that make the number) T receives all of T's 1
+    # dwelling and 1/6 of N's 600: 101 apportioned dwellings, 100 of them valued. The note says 99 %, from
+    # those same rows (it said "overlap 5%", the share of T's area in N from the backward rows).
     before = areas(WK000101=(0, 0, 95, 100), WK000102=(95, 0, 125, 100))
     after = areas(WK000101=(0, 0, 100, 100), WK000102=(100, 0, 125, 100))
     walk = cw.build_crosswalk(before, after, 2020, 2021)
@@ -136,11 +139,11 @@ def test_an_unchanged_area_does_not_drop_a_part_its_neighbour_moves_into_it():
     assert set(backward.loc[backward["from_code"] == "WK000101", "method"]) == {"area"}
     rows = [("WK000101", "woningvoorraad", 2020, 1.0), ("WK000102", "woningvoorraad", 2020, 600.0),
             ("WK000102", "woz_waarde", 2020, 514.0)]
-    out = cv.convert_values(values(rows), forward, backward, load_catalogue(), ["woz_waarde"])
+    out = cv.convert_values(values(rows), forward, load_catalogue(), ["woz_waarde"])
     out = out.set_index("area_code")
     woz = out.loc["WK000101"]
     assert woz["value"] == 514.0 and woz["status"] == "converted"  # 100 of 101 apportioned dwellings valued
-    assert woz["method"].endswith("1 gebied(en) van 2020, overlap 5%")
+    assert woz["method"].endswith("1 gebied(en) van 2020, dekking 99%")
 
 
 def test_a_small_overlap_an_unchanged_area_drops_is_dropped_both_ways():
@@ -232,7 +235,7 @@ def test_a_buurt_whose_code_says_wijk_a_but_lies_in_wijk_b_goes_by_its_point():
     back = backward[backward["from_code"] == "WK000101"].set_index("to_code")["weight"]
     assert back.to_dict() == pytest.approx({"WK000101": 2 / 3, "WK000102": 1 / 3})
     rows = [("WK000101", "inwoners", 2020, 600.0), ("WK000102", "inwoners", 2020, 400.0)]
-    out = cv.convert_values(values(rows), forward, backward, load_catalogue(), ["inwoners"]).set_index("area_code")
+    out = cv.convert_values(values(rows), forward, load_catalogue(), ["inwoners"]).set_index("area_code")
     assert out["value"].to_dict() == pytest.approx({"WK000101": 900.0, "WK000102": 100.0})
 
 
@@ -271,14 +274,14 @@ def test_the_new_part_of_a_split_by_area_is_not_recoded():
     assert set(forward["method"]) == {"area"}
     assert backward.set_index("from_code")["method"].to_dict() == {"WK000101": "unchanged", "WK000103": "area"}
     # Conversions both ways: counts split by area, and put back together.
-    out = cv.convert_values(values([("WK000101", "inwoners", 2020, 1000.0)]), forward, backward, load_catalogue(),
+    out = cv.convert_values(values([("WK000101", "inwoners", 2020, 1000.0)]), forward, load_catalogue(),
                             ["inwoners"]).set_index("area_code")
     assert out["value"].to_dict() == pytest.approx({"WK000101": 500.0, "WK000103": 500.0})
-    assert out["method"].str.endswith("overlap 100%").all()
+    assert out["method"].str.endswith("dekking 100%").all()
     back = cv.convert_values(values([("WK000101", "inwoners", 2021, 400.0), ("WK000103", "inwoners", 2021, 600.0)]),
-                             backward, forward, load_catalogue(), ["inwoners"]).set_index("area_code")
+                             backward, load_catalogue(), ["inwoners"]).set_index("area_code")
     assert back.loc["WK000101", "value"] == pytest.approx(1000.0)
-    assert back.loc["WK000101", "method"].endswith("2 gebied(en) van 2021, overlap 100%")
+    assert back.loc["WK000101", "method"].endswith("2 gebied(en) van 2021, dekking 100%")
 
 
 def test_a_merge_with_a_recoded_buurt_is_found():
@@ -292,7 +295,7 @@ def test_a_merge_with_a_recoded_buurt_is_found():
     merged = backward.set_index("to_code")["weight"]
     assert merged.to_dict() == pytest.approx({"WK000101": 0.8, "WK000102": 0.2})
     rows = [("WK000101", "inwoners", 2020, 400.0), ("WK000102", "inwoners", 2020, 100.0)]
-    out = cv.convert_values(values(rows), forward, backward, load_catalogue(), ["inwoners"]).set_index("area_code")
+    out = cv.convert_values(values(rows), forward, load_catalogue(), ["inwoners"]).set_index("area_code")
     assert out.loc["WK000101", "value"] == pytest.approx(500.0)
     assert cw.unchanged_targets(forward, backward) == set()
 
@@ -382,7 +385,7 @@ def test_nta_inhabitants_2022_on_2024_wijken_keep_the_gemeente_totals(nta_wijken
     walk = cw.build_crosswalk(w22, w24, 2022, 2024, population=people)
     rows = [(c, "inwoners", 2022, float(p)) for c, p in zip(w22["code"], w22["population"], strict=True)]
     out = cv.convert_values(values(rows).assign(boundary_year=2022), walk[walk["from_year"] == 2022],
-                            walk[walk["from_year"] == 2024], load_catalogue(), ["inwoners"])
+                            load_catalogue(), ["inwoners"])
     assert out["status"].eq("converted").all() and len(out) == 154
     before = pd.Series(w22["population"].values, index="GM" + w22["code"].str[2:6]).groupby(level=0).sum()
     after = out.groupby("GM" + out["area_code"].str[2:6])["value"].sum()
@@ -419,7 +422,7 @@ def test_crosswalk_from_the_store_and_the_api(fresh_db_url, monkeypatch):
     converted = by_key[("WK003474", 2022)]
     assert converted["status"] == "converted" and converted["status_label"] == "omgerekend"
     assert converted["value"] == 0
-    assert "omgerekend naar grenzen 2024" in converted["method"] and "overlap" in converted["method"]
+    assert "omgerekend naar grenzen 2024" in converted["method"] and "dekking" in converted["method"]
     # De Marken kept its buurten (by their codes): its published 2022 figure stands.
     assert (by_key[("WK003406", 2022)]["status"], by_key[("WK003406", 2022)]["value"]) == ("observed", 3000)
     # WK003401 did not change: its published 2022 figure stands, with a note.
@@ -429,3 +432,28 @@ def test_crosswalk_from_the_store_and_the_api(fresh_db_url, monkeypatch):
     assert by_key[("WK003401", 2024)]["status"] == "observed"  # already on 2024 boundaries
     total_2022 = sum(v["value"] for (c, p), v in by_key.items() if p == 2022 and v["value"] is not None)
     assert total_2022 == pytest.approx(217_790)
+
+
+def test_the_note_and_the_number_come_from_the_same_forward_rows():
+    # HAND-MADE crosswalk rows (synthetic): A (2020) goes wholly into T (2021); half of B goes into T. The
+    # WOZ value is a mean per dwelling: A has 300 dwellings and WOZ 200, B 100 dwellings and no WOZ value.
+    # T receives 300 + 0.5 * 100 = 350 apportioned dwellings, 300 of them valued: WOZ 200 on 300/350 of
+    # the weight, "dekking 86%". A backward direction that disagrees (say A covers 10 % of T) is not used:
+    # convert_values reads only the forward rows.
+    forward = pd.DataFrame({"from_code": ["WK000001", "WK000002", "WK000002"],
+                            "to_code": ["WK000009", "WK000009", "WK000008"], "weight": [1.0, 0.5, 0.5],
+                            "method": "area", "from_year": 2020, "to_year": 2021})
+    rows = [("WK000001", "woningvoorraad", 2020, 300.0), ("WK000002", "woningvoorraad", 2020, 100.0),
+            ("WK000001", "woz_waarde", 2020, 200.0)]
+    out = cv.convert_values(values(rows), forward, load_catalogue(), ["woz_waarde", "woningvoorraad"])
+    at = out.set_index(["area_code", "indicator_id"])
+    t = at.loc[("WK000009", "woz_waarde")]
+    assert t["value"] == pytest.approx(200.0) and t["status"] == "converted"
+    assert t["method"].endswith("1 gebied(en) van 2020, dekking 86%")
+    # The counts beside it come from the same rows: 350 dwellings in T, 50 in the other half of B.
+    assert at.loc[("WK000009", "woningvoorraad"), "value"] == pytest.approx(350.0)
+    assert at.loc[("WK000009", "woningvoorraad"), "method"].endswith("2 gebied(en) van 2020, dekking 100%")
+    assert at.loc[("WK000008", "woningvoorraad"), "value"] == pytest.approx(50.0)
+    # WK000008 rests on B only, which has no WOZ value: no number, and no coverage claimed.
+    none = at.loc[("WK000008", "woz_waarde")]
+    assert pd.isna(none["value"]) and none["status"] == "missing" and "dekking" not in none["method"]

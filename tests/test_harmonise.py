@@ -150,7 +150,7 @@ def test_a_changed_wijk_gets_its_2022_values_converted(by_area):
     # 100 %: another 4 % of its 2024 outline lies in the 2022 outline of WK035608, but that is under 1 % of
     # the unchanged WK035608 and under 10 % of Huis de Geer: noise on both sides, dropped both ways.
     assert geer["method"] == ("omgerekend naar grenzen 2024: aantallen verdeeld naar aandeel, "
-                              "2 gebied(en) van 2022, overlap 100%")
+                              "2 gebied(en) van 2022, dekking 100%")
     assert at.loc[("WK035607", "inwoners", 2022), "value"] == pytest.approx((1 - share) * inw07)
     # Inhabitants are conserved.
     assert at.loc[("WK035606", "inwoners", 2022), "value"] + at.loc[("WK035607", "inwoners", 2022), "value"] \
@@ -174,24 +174,35 @@ def test_a_changed_wijk_gets_its_2022_values_converted(by_area):
     assert at.loc[("WK035606", "inwoners", 2024), ["value", "status"]].tolist() == [695, "observed"]
 
 
-def test_a_converted_value_states_the_overlap_it_rests_on(by_area):
+def test_a_converted_value_states_the_coverage_of_the_rows_it_rests_on(by_area):
     # Real case, by area: the 2022 WOZ value of Overig Almere Haven (WK003416, 1 dwelling) is suppressed; De
-    # Velden (WK003409, 590 dwellings, WOZ 514) has 29 % of its 2022 outline in WK003416's 2024 outline,
-    # which is 3 % of WK003416. The converted value rests on De Velden alone (its apportioned dwellings are
-    # over 99 % of the weight) and says it covers 3 % of the area (it said "overlap 0%" before).
+    # Velden (WK003409, 590 dwellings, WOZ 514) has 29 % of its 2022 outline in WK003416's 2024 outline.
+    # One direction is the truth: the forward rows (2022 -> 2024) that apportion the dwellings also give
+    # the note. WK003416 receives w16 * 1 + w09 * 590 apportioned dwellings, the valued part is w09 * 590:
+    # the value rests on De Velden for over 99 % of its weight, and says so (it said "overlap 3%" before,
+    # the share of WK003416's area in De Velden, from the backward rows).
     session = by_area
     assert published(session, "WK003416", "woz_waarde", 2022) is None
     assert published(session, "WK003409", "woz_waarde", 2022) == 514
-    frame = harmonised_values(session, ["WK003416"], ["woz_waarde", "inwoners"], 2024, periods=[2022])
+    assert published(session, "WK003409", "woningvoorraad", 2022) == 590
+    assert published(session, "WK003416", "woningvoorraad", 2022) == 1
+    w09, w16 = weight(session, "WK003409", "WK003416"), weight(session, "WK003416", "WK003416")
+    assert w09 == pytest.approx(0.29, abs=0.01)
+    coverage = w09 * 590 / (w16 * 1 + w09 * 590)
+    assert coverage > 0.99
+    frame = harmonised_values(session, ["WK003416"], ["woz_waarde", "inwoners", "woningvoorraad"], 2024,
+                              periods=[2022])
     at = frame.set_index("indicator_id")
     assert at.loc["woz_waarde", ["value", "status"]].tolist() == [514, "converted"]
-    assert at.loc["woz_waarde", "method"].endswith("1 gebied(en) van 2022, overlap 3%")
-    assert at.loc["inwoners", "method"].endswith("2 gebied(en) van 2022, overlap 100%")
-    # No converted value anywhere in the New Towns has a number with no overlap.
+    assert at.loc["woz_waarde", "method"].endswith(f"1 gebied(en) van 2022, dekking {coverage:.0%}")
+    # The dwellings shown beside it are the same rows' apportioned count.
+    assert at.loc["woningvoorraad", "value"] == pytest.approx(w16 * 1 + w09 * 590)
+    assert at.loc["inwoners", "method"].endswith("2 gebied(en) van 2022, dekking 100%")
+    # No converted value anywhere in the New Towns has a number with no coverage.
     codes = list(cw.load_crosswalk(session, 2022, 2024)["to_code"].unique())
     every = harmonised_values(session, codes, ["woz_waarde", "inwoners", "lbm_score"], 2024)
     converted = every[every["status"] == "converted"]
-    assert len(converted) > 100 and not converted["method"].str.endswith("overlap 0%").any()
+    assert len(converted) > 100 and converted["method"].str.contains(r"dekking (?:<1|[1-9]\d*)%$").all()
 
 
 def test_an_unchanged_wijk_keeps_its_published_trend(session):

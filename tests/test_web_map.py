@@ -361,3 +361,43 @@ def test_table_page_and_long_tables_loaded_after_the_map(client):
     table = client.get("/kaart/tabel", params=params).text
     assert table.count('<tr data-code="WK') == 3340
     assert "<h1" in table and "<h1" not in client.get("/kaart/tabel", params={**params, "fragment": 1}).text
+
+
+# --- "te kleine aantallen" apart from "geen gegevens" (issue 14) --------------------------------------
+
+def test_too_small_is_counted_apart_from_no_data_by_hand():
+    from gebiedsatlas.analysis.choropleth import split_no_data
+    from gebiedsatlas.analysis.classify import TOO_SMALL_COLOUR
+
+    # HAND-MADE: five areas, two classed, one too small, one secret, one missing: the classifier counts
+    # three without a class; the legend shows 2 "geen gegevens" and 1 "te kleine aantallen".
+    areas = [{"class": 0, "status": "observed"}, {"class": 1, "status": "derived"},
+             {"class": None, "status": "too_small"}, {"class": None, "status": "suppressed"},
+             {"class": None, "status": "missing"}]
+    assert split_no_data(areas, 3) == {
+        "no_data": {"count": 2, "colour": NO_DATA_COLOUR},
+        "too_small": {"count": 1, "colour": TOO_SMALL_COLOUR, "label": "te kleine aantallen"}}
+
+
+def test_map_legend_and_table_count_too_small_apart(client):
+    # Real data: the 2024 share of 0-14 year olds in the buurten of Almere. Buurten of fewer than 50
+    # inhabitants have no share (status too_small, "te kleine aantallen"); they are not "geen gegevens".
+    params = {"indicator": "aandeel_0_14", "level": "buurt", "scope": ALMERE, "period": 2024}
+    data = client.get("/api/classify", params=params).json()
+    statuses = [a["status"] for a in data["areas"] if a["class"] is None]
+    small, other = statuses.count("too_small"), len(statuses) - statuses.count("too_small")
+    assert small > 0 and other > 0
+    assert data["classification"]["too_small"]["count"] == small
+    assert data["classification"]["no_data"]["count"] == other
+    page = client.get("/kaart", params=params)
+    assert page.status_code == 200
+    legend = page.text[page.text.index('id="atlas-legend"'):page.text.index("</aside>")]
+    assert f'geen gegevens</span>\n        <span class="atlas-legend__count">({other})' in legend
+    assert f'te kleine aantallen</span>\n        <span class="atlas-legend__count">({small})' in legend
+    table = client.get("/kaart/tabel", params=params).text
+    code = next(a["code"] for a in data["areas"] if a["status"] == "too_small")
+    row = table[table.index(f'<tr data-code="{code}">'):]
+    row = row[:row.index("<tr", 5)]
+    assert row.count("te kleine aantallen") == 2 and "geen gegevens" not in row
+    # The map script gets the mark that draws these buurten apart.
+    assert f'"{code}":[null,"te kleine aantallen",1]' in page.text

@@ -59,7 +59,7 @@ def test_profile_marks_converted_trend_points(page, by_area_server):
     assert converted.count() == 9
     assert "4,139" in converted.last.inner_text() and "omgerekend" in converted.last.text_content()
     notes = trend.locator(".atlas-trend-notes").inner_text()
-    assert "Blokhoeve, 2002, 2008" in notes and "overlap 100%" in notes and "van 2022" in notes
+    assert "Blokhoeve, 2002, 2008" in notes and "dekking 100%" in notes and "van 2022" in notes
     # Inhabitants: 2022 converted (35 % of the 1,775 by area), 2024 as published.
     inwoners = page.locator("figure[data-trend='inwoners']")
     inwoners.locator("summary").click()

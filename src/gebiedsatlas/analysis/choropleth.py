@@ -15,7 +15,14 @@ from dataclasses import asdict, dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from gebiedsatlas.analysis.classify import Classification, Method, classify, classify_deviation
+from gebiedsatlas.analysis.classify import (
+    NO_DATA_COLOUR,
+    TOO_SMALL_COLOUR,
+    Classification,
+    Method,
+    classify,
+    classify_deviation,
+)
 from gebiedsatlas.areas.codes import NETHERLANDS_CODE, Level
 from gebiedsatlas.areas.geometry import geometry_years
 from gebiedsatlas.areas.index import area_index
@@ -157,6 +164,8 @@ def _build(session: Session, query: MapQuery) -> dict:
     for area, cls, mapped in zip(areas, result.assignments, shown, strict=True):
         area["class"] = cls
         area["mapped"] = mapped
+    classification = result.as_dict()
+    classification.update(split_no_data(areas, classification["no_data"]["count"]))
     return {
         "query": asdict(query),
         "indicator": {"id": indicator.id, "label": indicator.label, "unit": indicator.unit,
@@ -167,10 +176,23 @@ def _build(session: Session, query: MapQuery) -> dict:
         "level_plural": Level(query.level).plural,
         "period": query.period,
         "reference": reference,
-        "classification": result.as_dict(),
+        "classification": classification,
         "without_geometry": without_geometry,
         "areas": areas,
     }
+
+
+def split_no_data(areas: list[dict], no_data_count: int) -> dict:
+    """The areas without a class, split: "te kleine aantallen" (status ``too_small``) apart from "geen
+    gegevens" (missing, secret, implausible). A too-small base is a different fact from an absent figure,
+    so the legend counts it on its own line.
+
+    ``areas`` have ``class`` and ``status``; ``no_data_count`` is the classifier's count of areas without
+    a class. Returns the ``no_data`` count without the too-small ones and a ``too_small`` entry.
+    """
+    too_small = sum(1 for a in areas if a["class"] is None and a["status"] == Status.TOO_SMALL.value)
+    return {"no_data": {"count": no_data_count - too_small, "colour": NO_DATA_COLOUR},
+            "too_small": {"count": too_small, "colour": TOO_SMALL_COLOUR, "label": Status.TOO_SMALL.label}}
 
 
 _cache: OrderedDict[tuple, dict] = OrderedDict()

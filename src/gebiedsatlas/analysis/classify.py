@@ -54,6 +54,9 @@ _VIRIDIS = ["#fde725", "#b5de2b", "#6ece58", "#35b779", "#1f9e89", "#26828e", "#
 _WORSE = ["#fddbc7", "#f4a582", "#d6604d", "#b2182b", "#67001f"]   # light -> dark red
 _BETTER = ["#d1e5f0", "#92c5de", "#4393c3", "#2166ac", "#053061"]  # light -> dark blue
 NO_DATA_COLOUR = "#d9d9d9"
+# "Te kleine aantallen" (status too_small): white with a dashed outline, apart from grey "geen gegevens" --
+# the source may well have a figure, but its base is too small to show one.
+TOO_SMALL_COLOUR = "#ffffff"
 
 
 @dataclass(frozen=True)

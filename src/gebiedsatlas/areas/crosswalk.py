@@ -18,8 +18,9 @@ Building (``build_crosswalk``), in RD New (EPSG:28992) so that areas are in m²:
   ``recoded``; everything else is a split or merge with the overlay weights (method ``area`` or
   ``population``), including the new part of a split going whole into an old area that still exists.
 Rows are made in both directions (from->to and to->from), so values can be moved either way, and both
-directions hold the same pairs (``_clean``), so every converted value can say how much of its area the
-source areas cover.
+directions hold the same pairs (``_clean``). A conversion uses one direction only -- the forward rows of
+the move, for its number and its coverage note alike (``indicators/convert.py``); the two directions are
+rescaled separately and need not agree.
 
 Converting values through a crosswalk is the indicators' business (each indicator's aggregation rule):
 ``indicators/convert.py``.
@@ -167,8 +168,8 @@ def _pairs(forward: pd.DataFrame, backward: pd.DataFrame) -> pd.DataFrame:
 def _clean(forward: pd.DataFrame, backward: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Drop slivers, rescale, and classify unchanged and recoded areas -- both directions together.
 
-    The two directions hold the same pairs, so that the backward row of every forward row gives the share
-    of the to area its from area covers (the overlap of a converted value), and the other way round:
+    The two directions hold the same pairs (a conversion uses only the forward rows of its move, for the
+    number and its note; ``indicators/convert.py``):
     - a pair is a sliver, dropped both ways, only when it is under ``SLIVER_SHARE`` of both areas;
     - an area that keeps its code and ``UNCHANGED_SHARE`` of its weight is ``unchanged`` (weight 1, its
       other pairs dropped). A pair it drops is dropped from the other area too when it is under

@@ -4,7 +4,14 @@ Counts are apportioned by the weights; rates are recomputed from apportioned num
 denominators, and averages from apportioned weights, with the indicator's own aggregation rule
 (``indicators/aggregate.py``), never by averaging rates. Non-additive indicators (rule ``none``) move
 only with unchanged or recoded areas. Every converted value gets status ``converted`` ("omgerekend")
-and a method text with the share of overlap.
+and a method text with its coverage ("dekking").
+
+One direction is the truth: the forward rows (from the boundaries the value was published on to the
+target boundaries) give both the converted number and its note. The coverage is the share of what the
+to-area receives through those rows -- apportioned counts, weights or denominators, by the indicator's
+own rule -- that comes from source areas with a value (``aggregate_groups``' ``coverage``). It used to
+be taken from the backward rows (to->from), which are rescaled and cleaned on their own: a value could
+rest for 99 % on one source area and say "overlap 3%".
 """
 
 from __future__ import annotations
@@ -12,7 +19,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from gebiedsatlas.areas.crosswalk import UNCHANGED_SHARE
 from gebiedsatlas.indicators.aggregate import aggregate_groups
 from gebiedsatlas.indicators.catalogue import AggregationMethod, Catalogue
 from gebiedsatlas.periods import nearest_period
@@ -34,16 +40,16 @@ def lookup_values(table: pd.Series, indicator_id: str, codes: np.ndarray, period
     return table.reindex(keys).to_numpy(dtype=float)
 
 
-def convert_values(values: pd.DataFrame, forward: pd.DataFrame, backward: pd.DataFrame,
+def convert_values(values: pd.DataFrame, forward: pd.DataFrame,
                    catalogue: Catalogue, indicator_ids: list[str],
                    periods: list[int] | None = None) -> pd.DataFrame:
     """Values of ``indicator_ids`` on the from boundaries, expressed on the to boundaries.
 
     ``values`` are long-form observations on the from boundaries (``area_code, indicator_id, period,
     value, status, source_id``), including the inputs the rules need (weights, numerators,
-    denominators) in any period (the nearest one is used). ``forward``/``backward`` are the crosswalk
-    rows from->to and to->from. Returns one row per to-area, indicator and period (of ``periods``, or
-    all) with status ``converted`` (or ``missing`` with the reason).
+    denominators) in any period (the nearest one is used). ``forward`` are the crosswalk rows from->to,
+    the only rows used: for the numbers and for their coverage note. Returns one row per to-area,
+    indicator and period (of ``periods``, or all) with status ``converted`` (or ``missing`` with the reason).
     """
     if forward.empty or values.empty:
         return pd.DataFrame(columns=CONVERTED_COLUMNS)
@@ -51,10 +57,7 @@ def convert_values(values: pd.DataFrame, forward: pd.DataFrame, backward: pd.Dat
     values = _valued(values).drop_duplicates(["indicator_id", "area_code", "period"])
     table = values.set_index(["indicator_id", "area_code", "period"])["value"]
     periods_of = {i: sorted(set(f)) for i, f in values.groupby("indicator_id")["period"]}
-    cover = backward.rename(columns={"from_code": "to_code", "to_code": "from_code", "weight": "cover"})[
-        ["from_code", "to_code", "cover"]]
-    links = (forward.rename(columns={"weight": "share"})[["from_code", "to_code", "share"]]
-             .merge(cover, on=["from_code", "to_code"], how="left").fillna({"cover": 0.0}))
+    links = forward.rename(columns={"weight": "share"})[["from_code", "to_code", "share"]]
     out = []
     for indicator_id in indicator_ids:
         rule = catalogue[indicator_id].aggregation
@@ -76,18 +79,18 @@ def convert_values(values: pd.DataFrame, forward: pd.DataFrame, backward: pd.Dat
         carry = rule.method is AggregationMethod.NONE
         result = _carry_whole(frame) if carry else aggregate_groups(rule, frame)
         has = pd.Series(~np.isnan(value), index=frame.index)
-        overlap = frame["cover"].where(has, 0.0).groupby(frame["group"]).sum()
         sources = has.groupby(frame["group"]).sum()
-        share = result["group"].map(overlap).fillna(0.0).to_numpy()
+        # The coverage of the same aggregation that made the number, over the same forward rows.
+        share = result["coverage"].astype(float).fillna(0.0).to_numpy()
         count = result["group"].map(sources).fillna(0).astype(int).to_numpy()
-        # A number must rest on some of the area: none from sources that do not overlap it (cannot happen
-        # with the rows of build_crosswalk, whose two directions hold the same pairs; a guard for others).
+        # A number must rest on some weight: none from sources that pass it nothing (a guard).
         ok = result["value"].notna().to_numpy() & (share > 0)
         reasons = np.where(result["value"].notna().to_numpy() & (share <= 0), NO_OVERLAP, result["reason"])
         describe = _describe(rule)
-        methods = [f"omgerekend naar grenzen {to_year}: {describe}, {n} gebied(en) van {from_year}, "
-                   f"overlap {overlap_text(s)}"
-                   + ("" if good else f"; {reason}")
+        # A value without a number states no coverage: for counts the forward rows know only how many
+        # parts lack a value, not how much of the area they are (the reason says which).
+        methods = [f"omgerekend naar grenzen {to_year}: {describe}, {n} gebied(en) van {from_year}"
+                   + (f", dekking {overlap_text(s)}" if good else f"; {reason}")
                    for n, s, good, reason in zip(count, share, ok, reasons, strict=True)]
         split = result["group"].str.rsplit("@", n=1, expand=True)
         out.append(pd.DataFrame({
@@ -102,12 +105,12 @@ def convert_values(values: pd.DataFrame, forward: pd.DataFrame, backward: pd.Dat
     return pd.concat(out, ignore_index=True)[CONVERTED_COLUMNS]
 
 
-NO_OVERLAP = "de brongebieden met een waarde overlappen dit gebied niet"
+NO_OVERLAP = "de brongebieden met een waarde geven dit gebied niets door"
 
 
 def overlap_text(share: float) -> str:
-    """The overlap of a converted value in words: a whole percentage, ``<1%`` for a small overlap that is not
-    none (so ``0%`` always means none)."""
+    """The coverage of a converted value in words: a whole percentage, ``<1%`` for a small coverage that is
+    not none (so ``0%`` always means none)."""
     return "<1%" if 0 < share < 0.005 else f"{share:.0%}"
 
 
@@ -122,14 +125,15 @@ def _describe(rule) -> str:
 
 
 def _carry_whole(frame: pd.DataFrame) -> pd.DataFrame:
-    """Rule ``none``: a value moves only when the to-area is one whole from-area (unchanged/recoded)."""
+    """Rule ``none``: a value moves only when the to-area is one whole from-area (unchanged/recoded): by the
+    forward rows, it receives from that one area only, and all of it."""
     groups = frame.groupby("group", sort=False)
-    summary = groups.agg(members=("share", "size"), share=("share", "first"), cover=("cover", "first"),
-                         value=("value", "first"))
-    whole = (summary["members"] == 1) & (summary["share"] == 1.0) & (summary["cover"] >= UNCHANGED_SHARE)
+    summary = groups.agg(members=("share", "size"), share=("share", "first"), value=("value", "first"))
+    whole = (summary["members"] == 1) & (summary["share"] == 1.0)
     return pd.DataFrame({
         "group": summary.index,
         "value": summary["value"].where(whole).to_numpy(dtype=float),
-        "members": summary["members"].to_numpy(), "used": summary["members"].to_numpy(), "coverage": 1.0,
+        "members": summary["members"].to_numpy(), "used": summary["members"].to_numpy(),
+        "coverage": whole.astype(float).to_numpy(),
         "reason": "niet om te rekenen: deze indicator is niet op te tellen en het gebied is veranderd",
     })

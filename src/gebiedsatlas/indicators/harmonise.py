@@ -10,7 +10,7 @@ boundary year ``Y``:
   source, and a note that the area is the same;
 - a value of an area that changed (split, merged, recoded, moved boundary) is converted through the
   crosswalk by the indicator's aggregation rule: status ``converted`` ("omgerekend"), with the method
-  and the share of overlap;
+  and its coverage (from the same forward rows as the number);
 - a value on a boundary year without a crosswalk to ``Y`` loses its number (status ``missing``) and
   says why (``NO_CROSSWALK``): never mixed in silently.
 
@@ -129,7 +129,7 @@ def harmonised_values(session: Session, codes: Sequence[str], indicator_ids: Seq
             continue
         source = observations(session, sorted(set(changed["from_code"])), needed, None)
         source = source[source["boundary_year"] == from_year]
-        converted = _without(convert.convert_values(source, changed, backward, catalogue, indicator_ids, period_list),
+        converted = _without(convert.convert_values(source, changed, catalogue, indicator_ids, period_list),
                              done)
         if converted.empty:
             continue

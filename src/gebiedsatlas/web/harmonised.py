@@ -2,9 +2,9 @@
 
 The rules live in the domain (``indicators/harmonise.py``, on the crosswalk of ``areas/crosswalk.py``):
 values already on the target boundaries, or of an area that did not change, pass as published; values
-of changed areas are converted and get status ``converted`` ("omgerekend") with their method and share
-of overlap; a value whose boundary year has no crosswalk to the target is returned without a number
-(status ``missing``) and says so.
+of changed areas are converted and get status ``converted`` ("omgerekend") with their method and
+coverage (from the same forward crosswalk rows as the number); a value whose boundary year has no
+crosswalk to the target is returned without a number (status ``missing``) and says so.
 """
 
 from __future__ import annotations
@@ -66,6 +66,7 @@ def get_harmonised(
         "boundary_year": boundary_year,
         "note": f"Alle waarden op de gebiedsgrenzen van {boundary_year}; waarden van andere grenzen zijn "
                 "omgerekend waar de grenzen veranderden (status 'converted', 'omgerekend') met de methode en de "
-                "overlap. Zonder omrekentabel: geen getal (status 'missing') met de reden.",
+                "dekking (uit dezelfde rijen van de omrekentabel als het getal). Zonder omrekentabel: geen getal "
+                "(status 'missing') met de reden.",
         "count": len(rows), "values": rows, "attribution": attribution,
     }

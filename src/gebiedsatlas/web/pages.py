@@ -270,11 +270,14 @@ def map_table_page(
 def _client_data(data: dict) -> dict:
     """What the map script needs: per area its class and its formatted value (Dutch)."""
     ind = data["indicator"]
+    # A third element 1 marks "te kleine aantallen": drawn apart from "geen gegevens".
     areas = {a["code"]: [a["class"], format_value(a["value"], a["status"], ind["decimals"], ind["unit"])]
+             + ([1] if a["class"] is None and a["status"] == "too_small" else [])
              for a in data["areas"]}
     colours = [c["colour"] for c in data["classification"]["classes"]]
     worse = {"higher_is_worse": "high", "higher_is_better": "low"}.get(ind["direction"])
     return {"areas": areas, "colours": colours, "noData": data["classification"]["no_data"]["colour"],
+            "tooSmall": data["classification"]["too_small"]["colour"],
             "period": data["period"], "label": ind["label"], "worse": worse}
 
 

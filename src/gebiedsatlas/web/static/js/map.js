@@ -29,6 +29,10 @@
   function style(feature) {
     const entry = data.areas[feature.id];
     const cls = entry ? entry[0] : null;
+    if ((cls === null || cls === undefined) && entry && entry[2] === 1) {
+      // Te kleine aantallen: white with a dashed outline, apart from "geen gegevens".
+      return {fillColor: data.tooSmall, fillOpacity: 0.9, color: "#767676", weight: 0.6, dashArray: "3 3"};
+    }
     if (cls === null || cls === undefined) {
       // Geen gegevens: grey with a dashed outline, never one of the classes.
       return {fillColor: data.noData, fillOpacity: 0.9, color: "#767676", weight: 0.6, dashArray: "3 3"};
@@ -41,7 +45,7 @@
     const entry = data.areas[feature.id];
     const cls = entry ? entry[0] : null;
     return [feature.properties.name, data.label + ": " + (entry ? entry[1] : "geen gegevens"),
-      cls === null || cls === undefined ? "klasse: geen gegevens" : classText(cls),
+      cls === null || cls === undefined ? "klasse: " + (entry ? entry[1] : "geen gegevens") : classText(cls),
       String(data.period)];
   }
 
