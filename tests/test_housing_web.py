@@ -123,7 +123,7 @@ def test_editor_builds_a_scenario_in_chromium(fresh_db_url, page):
 
         page.goto(f"{base}/woonprogramma/GM0034/projecten/nieuw")
         page.fill("#project-naam", "Sloop en nieuwbouw Haven")
-        page.select_option("#project-gebied", "WK003401")
+        page.fill("#project-gebied", "WK003401")  # a code typed in the area picker
         page.select_option("#project-soort", "sloop")
         page.select_option("#project-fase", "vergund")
         page.fill("#project-jaar", "2027")

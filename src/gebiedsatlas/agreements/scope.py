@@ -10,13 +10,12 @@ where there is no crosswalk).
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 from sqlalchemy.orm import Session
 
 from gebiedsatlas.areas.codes import Level, is_area_code
-from gebiedsatlas.areas.index import AreaIndex, area_index, fold
+from gebiedsatlas.areas.index import AreaIndex, area_index
+from gebiedsatlas.areas.names import resolve_area_name
 from gebiedsatlas.indicators.harmonise import (
     HARMONISED_COLUMNS,
     harmonised_group_values,
@@ -28,14 +27,11 @@ from gebiedsatlas.indicators.values import SET_LEVEL, VALUE_COLUMNS, area_set_va
 SCOPE_LEVEL = {"gemeente": Level.GEMEENTE, "wijk": Level.WIJK, "buurt": Level.BUURT}
 
 
-_CODE_LIKE = re.compile(r"^[A-Za-z]{2}\d+$")
-_NAMED_CODE = re.compile(r"^(.*?)\s*\((WK\d{6}|BU\d{8})\)$", re.IGNORECASE)
-
-
 def resolve_scope_names(index: AreaIndex, gemeente_code: str, scope_kind: str,
                         tokens: list[str]) -> tuple[list[str], list[str]]:
     """Codes for what was typed or picked: a CBS code, a name inside the agreement's gemeente
-    ("Oostgaarde"), or a picked suggestion "Oostgaarde (WK063702)" whose name and code must agree.
+    ("Oostgaarde"), or a picked suggestion "Oostgaarde (WK063702)" whose name and code must agree
+    (``areas.names``, shared with the woonprogramma's project form).
 
     Returns (codes, Dutch problems). Codes that look like codes are passed on unchanged (scope_errors
     checks them); a name that fits more than one area, or none, is a problem naming the candidates.
@@ -43,39 +39,14 @@ def resolve_scope_names(index: AreaIndex, gemeente_code: str, scope_kind: str,
     level = SCOPE_LEVEL.get(scope_kind)
     if level not in (Level.WIJK, Level.BUURT):
         return tokens, []
-    gemeente = index.get(gemeente_code)
-    where = gemeente.name if gemeente else gemeente_code
-    inside = index.at_level(level, parent=gemeente_code)
     codes: list[str] = []
     problems: list[str] = []
     for token in tokens:
-        named = _NAMED_CODE.match(token)
-        if named:
-            name, code = named[1].strip(), named[2].upper()
-            info = index.get(code)
-            if info is not None and name and fold(name) != fold(info.name):
-                problems.append(f"‘{name}’ en {code} horen niet bij elkaar: {code} is {info.name}. "
-                                f"Kies de {scope_kind} opnieuw.")
-                continue
+        code, problem = resolve_area_name(index, gemeente_code, [level], token, scope_kind)
+        if problem:
+            problems.append(problem)
+        elif code:
             codes.append(code)
-            continue
-        if is_area_code(token.upper()) or _CODE_LIKE.match(token):
-            codes.append(token.upper())  # a (mistyped) code: scope_errors says what is wrong with it
-            continue
-        needle = fold(token)
-        exact = [c for c in inside if fold(index.areas[c].name) == needle]
-        starts = [c for c in inside if fold(index.areas[c].name).startswith(needle)]
-        found = exact or starts
-        if len(found) == 1:
-            codes.append(found[0])
-        elif found:
-            options = ", ".join(f"{index.areas[c].name} ({c})" for c in found[:6])
-            problems.append(f"‘{token}’ past bij meer dan één {scope_kind} in {where}: {options}. Kies er één.")
-        else:
-            near = [c for c in inside if needle in fold(index.areas[c].name)][:6]
-            hint = (f" Bedoelt u: {', '.join(f'{index.areas[c].name} ({c})' for c in near)}?" if near
-                    else f" Kies een {scope_kind} uit de suggesties of van de kaart.")
-            problems.append(f"Geen {scope_kind} ‘{token}’ in {where}.{hint}")
     return codes, problems
 
 

@@ -17,11 +17,13 @@ from sqlalchemy.orm import Session
 
 from gebiedsatlas.accounts import audit
 from gebiedsatlas.accounts.audit import Actor
+from gebiedsatlas.areas.codes import Level
+from gebiedsatlas.areas.index import area_index
+from gebiedsatlas.areas.names import resolve_area_name
 from gebiedsatlas.errors import InputError
 from gebiedsatlas.housing.vocab import DEFAULT_TO_SEGMENT, KINDS, MOVES, PHASES, SEGMENTS
 from gebiedsatlas.store.agreements import Party
 from gebiedsatlas.store.housing import Project, ProjectLine
-from gebiedsatlas.store.models import Area
 
 MAX_DWELLINGS = 100_000  # per segment line: larger is a typing error, not a project
 MIN_YEAR, MAX_YEAR = 2000, 2100
@@ -117,28 +119,33 @@ def _int(value, file: str, row: int | None, column: str, low: int, high: int) ->
     return int(number)
 
 
-def resolve_area(session: Session, gemeente_code: str, raw: str, file: str, row: int | None, column: str) -> str:
-    """A wijk or buurt of the gemeente by code or exact name (or the gemeente itself)."""
+def resolve_area(session: Session, gemeente_code: str, raw: str, file: str, row: int | None, column: str,
+                 *, allow_prefix: bool = False) -> str:
+    """A wijk or buurt of the gemeente (or the gemeente itself) by code, by name, or as the area picker
+    writes it, "Naam (CODE)" (``areas.names``, shared with the prestatieafspraken).
+
+    ``allow_prefix`` (the form) also takes the start of exactly one name; an import file must name an
+    area exactly. A name that fits several areas, or one outside the gemeente, is refused in Dutch.
+    """
     text = (raw or "").strip()
     if not text:
         raise InputError(file, "verplicht veld is leeg", row=row, column=column, expected="een wijk of buurt")
-    digits = gemeente_code[2:]
     if text.upper() == gemeente_code:
         return gemeente_code
-    if text.upper().startswith(("WK", "BU")):
-        code = text.upper()
-        if code[2:6] == digits and session.get(Area, code) is not None:
-            return code
-        raise InputError(file, "onbekende wijk of buurt in deze gemeente", row=row, column=column, found=text)
-    found = list(session.scalars(select(Area.code).where(
-        Area.name == text, Area.level.in_(("wijk", "buurt")),
-        Area.code.like(f"WK{digits}%") | Area.code.like(f"BU{digits}%"))))
-    if len(found) == 1:
-        return found[0]
-    if len(found) > 1:
-        raise InputError(file, "naam is niet eenduidig", row=row, column=column,
-                         expected="een van de codes " + ", ".join(sorted(found)), found=text)
-    raise InputError(file, "onbekende wijk of buurt in deze gemeente", row=row, column=column, found=text)
+    index = area_index(session)
+    code, problem = resolve_area_name(index, gemeente_code, [Level.WIJK, Level.BUURT], text, "wijk of buurt",
+                                      allow_prefix=allow_prefix)
+    if problem:
+        raise InputError(file, problem, row=row, column=column)
+    info = index.get(code) if code else None
+    gemeente = index.gemeente_of(code) if info else None
+    if info is None or info.level not in (Level.WIJK, Level.BUURT) or gemeente is None \
+            or gemeente.code != gemeente_code:
+        home = index.get(gemeente_code)
+        where = f" maar in {gemeente.name}" if gemeente is not None and gemeente.code != gemeente_code else ""
+        raise InputError(file, f"{code} is geen wijk of buurt in {home.name if home else gemeente_code}{where}",
+                         row=row, column=column, expected="een wijk of buurt van deze gemeente", found=text)
+    return info.code
 
 
 def resolve_party(session: Session, raw, file: str, row: int | None, column: str) -> int:
@@ -209,7 +216,7 @@ def parse_project(session: Session, gemeente_code: str, raw: dict, file: str = "
         raise InputError(file, "te lang", row=row, column="toelichting", expected="ten hoogste 2000 tekens")
     return ProjectData(name=name, gemeente_code=gemeente_code,
                        area_code=resolve_area(session, gemeente_code, str(raw.get("gebied") or ""), file, row,
-                                                "gebied"),
+                                                "gebied", allow_prefix=file == "formulier"),
                        party_id=resolve_party(session, raw.get("partij"), file, row, "partij"), kind=kind,
                        phase=phase, planned_year=year, lines=lines, phase_since=since or today, to_segment=to_segment,
                        note=note)

@@ -41,7 +41,7 @@ from gebiedsatlas.web import atlas_charts
 from gebiedsatlas.web.agreements_access import area_section_context as agreed_section_context
 from gebiedsatlas.web.auth import current_principal
 from gebiedsatlas.web.deps import get_session
-from gebiedsatlas.web.exports import csv_response, round_rows
+from gebiedsatlas.web.exports import csv_response, round_rows, to_xlsx, xlsx_response
 from gebiedsatlas.web.params import OptionalYear, parse_year
 from gebiedsatlas.web.templating import templates
 
@@ -107,6 +107,24 @@ def api_profile_summary(session: SessionDep, code: str):
     kwetsbaarheidsscore in words with its drivers, the type and the similar areas, and the (up to)
     three figures that differ most from the first reference (``null`` / empty where there are no data)."""
     return profile_summary(session, _profile_or_404(session, code))
+
+
+def _wide_xlsx(columns: list[str], rows: list[dict], *, title: str, filename: str, attribution: str) -> Response:
+    """The wide table (the same rows and columns as the wide CSV) as an Excel workbook."""
+    decimals = _decimals()
+    ranks = [c for c in columns if c in ("rang", "rang_van") or c.endswith(" rang")]
+    body = to_xlsx(rows, columns, sheet_title=title, decimals_of=lambda row: decimals.get(row.get("indicator_id")),
+                   integer_columns=ranks, attribution=attribution)
+    return xlsx_response(body, filename)
+
+
+@router.get("/gebied/{code}.xlsx", include_in_schema=False)
+def profile_xlsx(session: SessionDep, code: str):
+    """The profile's table on screen as Excel (wide: one row per indicator)."""
+    profile = _profile_or_404(session, code)
+    columns, rows = profile_wide(profile)
+    return _wide_xlsx(columns, rows, title="Gebiedsprofiel", filename=f"gebiedsprofiel-{profile.area.code}",
+                      attribution=_attribution(profile.sources))
 
 
 @router.get("/gebied/{code}.csv", include_in_schema=False)
@@ -293,6 +311,17 @@ def _compare_csv(comparison, dialect: str, shape: str = "lang") -> Response:
 @router.get("/vergelijken.csv", include_in_schema=False)
 def compare_csv(session: SessionDep, areas: str, format: CsvFormatQuery = "csv", vorm: ShapeQuery = "breed"):
     return _compare_csv(_comparison_or_400(session, areas), format, vorm)
+
+
+@router.get("/vergelijken.xlsx", include_in_schema=False)
+def compare_xlsx(session: SessionDep, areas: str):
+    """The compare page's table as Excel (wide: one row per indicator, per area value/status/rank)."""
+    comparison = _comparison_or_400(session, areas)
+    sources = [r.source for r in comparison.rows_flat if r.source]
+    columns, rows = compare_wide(comparison, _labels(comparison))
+    return _wide_xlsx(columns, rows, title="Vergelijking",
+                      filename="vergelijking-" + "-".join(a.code for a in comparison.areas),
+                      attribution=_attribution(sources))
 
 
 @router.get("/vergelijken", response_class=HTMLResponse, include_in_schema=False)

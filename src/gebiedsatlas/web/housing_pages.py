@@ -300,11 +300,13 @@ def snapshots_page(request: Request, session: SessionDep, gemeente_code: str):
 # ---------------------------------------------------------------- project writes
 
 def _project_form(request: Request, session: Session, area: Area, values: dict, errors: list[str],
-                  project: Project | None = None, status_code: int = 200) -> HTMLResponse:
+                  project: Project | None = None, status_code: int = 200,
+                  field_errors: dict[str, str] | None = None) -> HTMLResponse:
     parties = [p for p in _parties(session)
                if _may(request, Action.EDIT_PROJECT, Target(kind="project", party_ids=frozenset({p.id})))]
     return _render(request, "project_form.html", {"area": area, "values": values, "errors": errors,
                                                   "project": project, "editable_parties": parties,
+                                                  "field_errors": field_errors or {},
                                                   "wijken": stock_mod.wijken_of(session, area.code),
                                                   "buurten": stock_mod.buurten_of(session, area.code)},
                    status_code=status_code)
@@ -313,6 +315,11 @@ def _project_form(request: Request, session: Session, area: Area, values: dict, 
 @router.get("/woonprogramma/{gemeente_code}/projecten/nieuw", response_class=HTMLResponse, include_in_schema=False)
 def new_project_page(request: Request, session: SessionDep, gemeente_code: str):
     return _project_form(request, session, _gemeente(session, gemeente_code), {}, [])
+
+
+def _field_error(exc: InputError) -> dict[str, str]:
+    """The problem next to its field as well (the area picker shows it under the field)."""
+    return {exc.column: exc.message} if exc.column else {}
 
 
 def _form_values(form) -> dict:
@@ -327,7 +334,8 @@ async def create_project(request: Request, session: SessionDep, gemeente_code: s
     try:
         data = register.parse_project(session, area.code, values, "formulier")
     except InputError as exc:
-        return _project_form(request, session, area, values, [str(exc)], status_code=422)
+        return _project_form(request, session, area, values, [str(exc)], status_code=422,
+                             field_errors=_field_error(exc))
     project = register.create(session, data, guard.actor)
     return _see_other(f"/woonprogramma/{area.code}/projecten?melding=Project+{project.id}+toegevoegd")
 
@@ -352,7 +360,7 @@ async def edit_project(request: Request, session: SessionDep, project_id: int,
     try:
         data = register.parse_project(session, area.code, values, "formulier")
     except InputError as exc:
-        return _project_form(request, session, area, values, [str(exc)], project, 422)
+        return _project_form(request, session, area, values, [str(exc)], project, 422, _field_error(exc))
     if data.party_id != project.party_id and not decide(guard.principal, Action.EDIT_PROJECT, Target(
             kind="project", party_ids=frozenset({data.party_id}))).allowed:
         return _project_form(request, session, area, values, ["U kunt een project alleen aan uw eigen organisatie "

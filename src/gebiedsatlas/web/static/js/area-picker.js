@@ -1,29 +1,42 @@
-/* The area picker of the commitment form: wijken or buurten by name, inside the agreement's gemeente.
+/* The area picker: wijken or buurten by name, inside one gemeente (prestatieafspraken: a commitment's
+ * areas; woonprogramma: a project's wijk or buurt).
  *
  * - Typing a name (2+ letters) suggests matching areas of that gemeente (/api/areas?parent=&level=),
  *   each with its level and gemeente; choosing one writes "Name (CODE)" into the field, so name and code
- *   travel together and the server can check that they agree.
+ *   travel together and the server can check that they agree (areas/names.py).
  * - A small map of the gemeente's wijken or buurten: clicking an area adds or removes it. The map is an
  *   extra; the text field and the suggestions do the same by keyboard.
- * The level follows the "Gebied" choice (wijk or buurt); for the whole gemeente or an area set the
- * suggestions and the map are not shown.
+ * Settings on the [data-area-picker] element: data-gemeente(-name); data-levels="wijk,buurt" for a fixed
+ * choice (else the level follows the "Gebied" select #veld-scope_kind: wijk or buurt, and for the whole
+ * gemeente or an area set the suggestions and the map are not shown); data-single for one area only.
+ * The text field is the input marked data-picker-input (or named scope_codes).
  */
 (function () {
   "use strict";
-  var root = document.querySelector("[data-area-picker]");
-  if (!root) return;
-  var input = root.querySelector("input[name=scope_codes]");
+  document.querySelectorAll("[data-area-picker]").forEach(setUp);
+
+  function setUp(root) {
+  var input = root.querySelector("input[data-picker-input]") || root.querySelector("input[name=scope_codes]");
   var box = root.querySelector(".pa-picker__suggestions");
   var mapEl = root.querySelector("[data-picker-map]");
-  var kind = document.getElementById("veld-scope_kind");
+  var fixed = (root.getAttribute("data-levels") || "").split(",").filter(Boolean);
+  var single = root.hasAttribute("data-single");
+  var kind = fixed.length ? null : document.getElementById("veld-scope_kind");
   var gemeente = root.getAttribute("data-gemeente");
   var gemeenteName = root.getAttribute("data-gemeente-name");
   var levels = {wijk: "Wijk", buurt: "Buurt"};
   var timer = null, seq = 0, map = null, layer = null, mapLevel = null;
 
-  function level() { return kind && levels[kind.value] ? kind.value : null; }
+  // The level of the map (and, with one level, of the suggestions).
+  function level() {
+    if (fixed.length) return fixed[0];
+    return kind && levels[kind.value] ? kind.value : null;
+  }
+  function searchLevel() { return fixed.length > 1 ? null : level(); }
+  function noun() { return fixed.length > 1 ? fixed.join(" of ") : level(); }
 
   function tokens() {
+    if (single) return input.value.trim() ? [input.value.trim()] : [];
     return input.value.split(",").map(function (t) { return t.trim(); }).filter(Boolean);
   }
 
@@ -51,6 +64,12 @@
   }
 
   function choose(area) {
+    if (single) {
+      setTokens([area.name + " (" + area.code + ")"]);
+      say(area.name + " is gekozen.");
+      input.focus();
+      return;
+    }
     var list = tokens();
     var typed = input.value.trim().endsWith(",") ? null : list.pop();
     if (typed !== null && typed !== undefined && codeOf(typed)) list.push(typed);  // keep a finished choice
@@ -63,8 +82,9 @@
   }
 
   function render(areas, q) {
+    areas = areas.filter(function (a) { return levels[a.level]; });  // not the gemeente itself
     box.textContent = "";
-    if (!areas.length) { say("Geen " + level() + " ‘" + q + "’ in " + gemeenteName + "."); return; }
+    if (!areas.length) { say("Geen " + noun() + " ‘" + q + "’ in " + gemeenteName + "."); return; }
     var ul = document.createElement("ul");
     ul.setAttribute("aria-label", "Suggesties");
     areas.forEach(function (a) {
@@ -82,13 +102,13 @@
 
   input.addEventListener("input", function () {
     clearTimeout(timer);
-    var lv = level();
-    var parts = input.value.split(",");
+    var lv = searchLevel();
+    var parts = single ? [input.value] : input.value.split(",");
     var q = parts[parts.length - 1].trim();
-    if (!lv || q.length < 2 || codeOf(q)) { box.textContent = ""; return; }
+    if (!level() || q.length < 2 || codeOf(q)) { box.textContent = ""; return; }
     timer = setTimeout(function () {
       var mine = ++seq;
-      fetch("/api/areas?limit=8&level=" + lv + "&parent=" + encodeURIComponent(gemeente) + "&q=" + encodeURIComponent(q))
+      fetch("/api/areas?limit=8" + (lv ? "&level=" + lv : "") + "&parent=" + encodeURIComponent(gemeente) + "&q=" + encodeURIComponent(q))
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (body) { if (mine === seq) render(body.areas, q); })
         .catch(function () { /* suggestions are a convenience; the server checks names too */ });
@@ -103,6 +123,12 @@
 
   function toggle(feature) {
     var code = feature.properties.code;
+    if (single) {
+      var again = chosenCodes().indexOf(code) >= 0;
+      setTokens(again ? [] : [feature.properties.name + " (" + code + ")"]);
+      say(feature.properties.name + (again ? " is weggehaald." : " is gekozen."));
+      return;
+    }
     var list = tokens().filter(function (t) { return codeOf(t) !== code; });
     var removed = list.length !== tokens().length;
     if (!removed) list.push(feature.properties.name + " (" + code + ")");
@@ -144,4 +170,5 @@
   input.addEventListener("change", function () { if (layer) layer.setStyle(style); });
   if (kind) kind.addEventListener("change", function () { box.textContent = ""; drawMap(); });
   drawMap();
+  }
 })();
