@@ -1,6 +1,6 @@
 """housing target adoption: a commitment that adopted a woonprogramma target (the target is not changed)
 
-Revision ID: 0010
+Revision ID: 0009
 Revises: 0008
 Create Date: 2026-12-07 20:00:00
 """
