@@ -52,6 +52,12 @@ def test_thresholds_by_keyboard_update_list_and_map(live_server, page):
     fills = dict(page.evaluate("analysisMap.fills()"))
     assert rows_before == len(fills) == page.evaluate("analysisMap.featureCount") > 100
     assert set(fills.values()) == {MATCH_COLOUR}
+    # At the seven towns' scope the map shows one town at a time, with gemeente outlines and names around it.
+    switch = page.locator("[data-town-switch][data-shown]")
+    switch.wait_for(state="visible", timeout=15_000)
+    assert switch.locator("button[data-town]").count() == 8  # seven towns and "Alle 7"
+    assert switch.locator("button[aria-pressed=true]").count() == 1
+    page.wait_for_function("() => document.querySelectorAll('#analysis-map .atlas-place').length > 0", timeout=15_000)
 
     # Keyboard only: choose Nieuwegein, then "≤ -0,01" fysieke omgeving and "≤ -0,02" voorzieningen.
     _tab_to(page, "scope")

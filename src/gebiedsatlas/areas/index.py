@@ -92,6 +92,13 @@ class AreaIndex:
             parent = self.areas[parent].parent_code
         return chain
 
+    def towns(self, scope: str) -> list[tuple[str, str]]:
+        """(code, name) of the members of an area-set scope, for maps that show one town at a time (at
+        the New Towns scope the seven towns are tiny islands far apart); [] for any other scope."""
+        if scope not in self.sets:
+            return []
+        return [(c, self.areas[c].name) for c in self.sets[scope].members if c in self.areas]
+
     def gemeente_of(self, code: str) -> AreaInfo | None:
         area = self.areas.get(code)
         if area is None:

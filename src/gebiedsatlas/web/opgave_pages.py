@@ -232,6 +232,9 @@ def opgave_page(request: Request, session: SessionDep):
         "colours": {"match": MATCH_COLOUR, "no_match": NO_MATCH_COLOUR, "unknown": UNKNOWN_COLOUR},
         "query": query,
         "tile_url": request.app.state.settings.tile_url,
+        # Gemeente outlines and place names around the map; at an area-set scope one town at a time.
+        "context_url": "/api/reference-layer?" + urlencode({"scope": result.scope}),
+        "towns": area_index(session).towns(result.scope),
         "filtered": {t.layer_id for t in result.thresholds},
         "sources": _layer_sources(result),
     }, status_code=400 if error else 200)

@@ -117,7 +117,7 @@ def _home_map(request: Request, session: Session) -> dict:
         "data": data, "map_json": map_json,
         "geojson_url": "/api/geojson?" + urlencode({"level": "wijk", "period": q["period"], "area_set": NEW_TOWNS_SET}),
         "context_url": "/api/reference-layer?" + urlencode({"scope": NEW_TOWNS_SET}),
-        "towns": _towns(session, NEW_TOWNS_SET), "share_url": _map_url(q),
+        "towns": area_index(session).towns(NEW_TOWNS_SET), "share_url": _map_url(q),
         "choices": [(catalogue.themes[t], [i for i in inds if i.id in present])
                     for t, inds in catalogue.by_theme().items() if any(i.id in present for i in inds)],
     }}
@@ -218,21 +218,12 @@ def _render_map(request: Request, session: Session, data: dict, renderer: str, t
         "periods": available_periods(session, q["indicator"]),
         "geojson_url": "/api/geojson?" + urlencode(geo), "map_json": map_json,
         "context_url": "/api/reference-layer?" + urlencode({"scope": q["scope"]}),
-        "towns": _towns(session, q["scope"]),
+        "towns": area_index(session).towns(q["scope"]),
         "share_url": _map_url(q),
         "inline_table": len(data["areas"]) <= INLINE_TABLE_ROWS,
         "table_url": "/kaart/tabel?" + urlencode(_url_params(q)),
     }
     return templates.get_template("map.html").render(context)
-
-
-def _towns(session: Session, scope: str) -> list[tuple[str, str]]:
-    """(code, name) of the towns of an area-set scope: the map shows one at a time (issue 15: at the
-    New Towns scope the seven towns were tiny islands far apart)."""
-    index = area_index(session)
-    if scope not in index.sets:
-        return []
-    return [(c, index.areas[c].name) for c in index.sets[scope].members if c in index.areas]
 
 
 def _url_params(q: dict) -> dict:

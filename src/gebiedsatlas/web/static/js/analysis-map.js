@@ -45,6 +45,12 @@
       const bounds = layer.getBounds();
       if (bounds.isValid()) map.fitBounds(bounds, {padding: [8, 8]}); else map.setView([52.2, 5.3], 7);
       layer.addTo(map);
+      // Gemeente outlines and place names (bundled data) where the page asks for them; at an area-set
+      // scope the map then shows one town at a time (buttons above the map).
+      if (window.AtlasMapContext && el.dataset.context) {
+        window.AtlasMapContext.add(map, el.dataset.context, {switcher: document.querySelector("[data-town-switch]")})
+          .catch(() => { /* the map works without its reference layer */ });
+      }
       state.featureCount = layer.getLayers().length;
       // The colour each area got (tests compare it with the colours the page embedded).
       state.fills = () => layer.getLayers().map((l) => [l.feature.id, l.options.fillColor]);
