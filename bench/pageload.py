@@ -23,8 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.map_speed import CHROMIUM, CHROMIUM_ARGS, start_atlas
-from gebiedsatlas.config import REPO_DIR
+from bench.map_speed import CHROMIUM, CHROMIUM_ARGS, bench_store, start_atlas
 
 TIMING = """() => { const n = performance.getEntriesByType('navigation')[0];
   return {load: n.loadEventEnd, dcl: n.domContentLoadedEventEnd, bytes: n.transferSize}; }"""
@@ -48,16 +47,10 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
 
-    from gebiedsatlas.sources.importer import import_bundled
 
     pages = [("home", "/"), ("profile", args.profile)]
     with tempfile.TemporaryDirectory(prefix="gebiedsatlas-bench-") as tmp:
-        db_url = args.db
-        if db_url is None:
-            db_url = f"sqlite:///{Path(tmp) / 'atlas.sqlite'}"
-            started = time.perf_counter()
-            import_bundled(db_url, REPO_DIR / "data")
-            print(f"import of the bundled data: {time.perf_counter() - started:.1f} s")
+        db_url = bench_store(Path(tmp), args.db)
         proc, atlas = start_atlas(db_url)
         try:
             for _, path in pages:  # warm the server's caches

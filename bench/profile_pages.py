@@ -23,8 +23,7 @@ from pathlib import Path
 
 import httpx
 
-from bench.map_speed import CHROMIUM, CHROMIUM_ARGS, latency, start_atlas
-from gebiedsatlas.config import REPO_DIR
+from bench.map_speed import CHROMIUM, CHROMIUM_ARGS, bench_store, latency, start_atlas
 
 PAGES = [
     ("profile wijk WK003401", "/gebied/WK003401"),
@@ -62,15 +61,9 @@ def main() -> None:
     args = parser.parse_args()
     from playwright.sync_api import sync_playwright
 
-    from gebiedsatlas.sources.importer import import_bundled
 
     with tempfile.TemporaryDirectory(prefix="gebiedsatlas-bench-") as tmp:
-        db_url = args.db
-        if db_url is None:
-            db_url = f"sqlite:///{Path(tmp) / 'atlas.sqlite'}"
-            started = time.perf_counter()
-            import_bundled(db_url, REPO_DIR / "data")
-            print(f"import of the bundled data: {time.perf_counter() - started:.1f} s")
+        db_url = bench_store(Path(tmp), args.db)
         proc, atlas = start_atlas(db_url)
         try:
             started = time.perf_counter()
