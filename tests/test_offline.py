@@ -29,6 +29,8 @@ PAGES = [
     "/kwaliteit",
     "/aandachtsgebieden",
     "/opgave?scope=GM0356&level=buurt&max_lbm_voorzieningen=0",
+    "/woonprogramma",
+    "/woonprogramma/GM0034",
     "/typologie",
     "/signalen",
     "/afwijkingen",
